@@ -6,6 +6,7 @@
 // loads: they never fail and never read past the record.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -95,17 +96,20 @@ class ArgIterator {
 };
 
 //! Converts the kernel's boot-clock timestamps to wall-clock time. The offset
-//! is sampled at construction and by refresh(); not thread-safe to refresh
-//! while others read.
+//! between the clocks is sampled at construction and again by refresh() (the
+//! wall clock can be stepped). Thread-safe.
 class BootClock {
  public:
   BootClock() { refresh(); }
   void refresh();
   //! Nanoseconds since the Unix epoch for a CLOCK_BOOTTIME value.
-  int64_t to_realtime_ns(uint64_t boot_ns) const { return static_cast<int64_t>(boot_ns) + offset_; }
+  int64_t to_realtime_ns(uint64_t boot_ns) const {
+    // Relaxed: the offset is a lone value, nothing is published with it.
+    return static_cast<int64_t>(boot_ns) + offset_.load(std::memory_order_relaxed);
+  }
 
  private:
-  int64_t offset_ = 0;
+  std::atomic<int64_t> offset_{0};
 };
 
 }  // namespace vigil

@@ -1,0 +1,69 @@
+// The shard handlers: Detector matches events against the rules and emits
+// alerts; Tracer emits every event. One instance per shard, each used only by
+// its shard's worker thread.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vigil/counters.h"
+#include "vigil/pipeline.h"
+#include "vigil/process_table.h"
+#include "vigil/render.h"
+#include "vigil/rules.h"
+#include "vigil/sink.h"
+
+namespace vigil {
+
+//! Fills `fields` for `ev`: the process's own fields from the exec record (or
+//! from `lin.self` for other kinds) and the parent's from `lin.parent`.
+//! `cmdline` is storage for the joined arguments; the views in `fields` point
+//! into it, the record and the images, so all must outlive their use.
+void fill_fields(rules::EventFields& fields, std::string& cmdline, const EventView& ev,
+                 const Lineage& lin);
+
+class Detector : public ShardHandler {
+ public:
+  Detector(std::shared_ptr<const rules::RuleSet> rules, const ProcessTable& table, LineSink& sink,
+           const RenderContext& ctx);
+
+  void on_event(const EventView& ev) override;
+
+  //! Events evaluated and alerts emitted; any thread may read them.
+  uint64_t evaluated() const { return evaluated_.get(); }
+  uint64_t alerts() const { return alerts_.get(); }
+
+ private:
+  std::shared_ptr<const rules::RuleSet> rules_;
+  rules::RuleSet::Scratch scratch_;
+  uint32_t kinds_ = 0;  // kinds any enabled rule applies to
+  const ProcessTable& table_;
+  LineSink& sink_;
+  const RenderContext& ctx_;
+
+  // Reused per event so the steady state allocates nothing but alerts.
+  rules::EventFields fields_;
+  std::string cmdline_;
+  std::vector<const rules::Rule*> matched_;
+  ProcessInfo self_, parent_;
+
+  Counter evaluated_;
+  Counter alerts_;
+};
+
+class Tracer : public ShardHandler {
+ public:
+  //! `kinds` is a bit mask (1 << kind) of the kinds to emit.
+  Tracer(uint32_t kinds, const ProcessTable& table, LineSink& sink, const RenderContext& ctx);
+  void on_event(const EventView& ev) override;
+
+ private:
+  uint32_t kinds_;
+  const ProcessTable& table_;
+  LineSink& sink_;
+  const RenderContext& ctx_;
+  ProcessInfo self_, parent_;
+};
+
+}  // namespace vigil

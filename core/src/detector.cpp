@@ -1,0 +1,92 @@
+#include "vigil/detector.h"
+
+namespace vigil {
+namespace {
+
+using rules::FieldId;
+
+// Looks up the process and its parent. The exec record describes the process
+// itself, so for an exec only the parent is looked up.
+Lineage lineage_of(const EventView& ev, const ProcessTable& table, ProcessInfo& self,
+                   ProcessInfo& parent) {
+  Lineage lin;
+  if (ev.kind() != VIGIL_KIND_EXEC && table.lookup(ev.task().pid, self)) lin.self = &self;
+  if (table.lookup(ev.task().ppid, parent)) lin.parent = &parent;
+  return lin;
+}
+
+}  // namespace
+
+void fill_fields(rules::EventFields& fields, std::string& cmdline, const EventView& ev,
+                 const Lineage& lin) {
+  fields = {};
+  fields.kind = ev.kind();
+
+  if (ev.kind() == VIGIL_KIND_EXEC) {
+    const auto& e = ev.as<vigil_exec>();
+    const std::string_view exe = ev.str(e.exe), args = ev.str(e.args);
+    cmdline.assign(args);
+    if (!cmdline.empty() && cmdline.back() == '\0') cmdline.pop_back();
+    for (char& c : cmdline) {
+      if (c == '\0') c = ' ';
+    }
+    fields.set(FieldId::ProcExe, exe);
+    fields.set(FieldId::ProcName, exec_name(ev.str(e.filename), exe));
+    fields.set(FieldId::ProcArgs, args);
+    fields.set(FieldId::ProcCmdline, cmdline);
+    fields.set(FieldId::ProcCwd, ev.str(e.cwd));
+  } else if (lin.self && lin.self->image) {
+    const ProcessImage& img = *lin.self->image;
+    fields.set(FieldId::ProcExe, img.exe);
+    fields.set(FieldId::ProcName, img.name);
+    fields.set(FieldId::ProcArgs, img.args);
+    fields.set(FieldId::ProcCmdline, img.cmdline);
+    fields.set(FieldId::ProcCwd, img.cwd);
+  }
+
+  if (lin.parent && lin.parent->image) {
+    const ProcessImage& img = *lin.parent->image;
+    fields.set(FieldId::ParentExe, img.exe);
+    fields.set(FieldId::ParentName, img.name);
+    fields.set(FieldId::ParentCmdline, img.cmdline);
+  }
+}
+
+Detector::Detector(std::shared_ptr<const rules::RuleSet> rules, const ProcessTable& table,
+                   LineSink& sink, const RenderContext& ctx)
+    : rules_(std::move(rules)), scratch_(*rules_), table_(table), sink_(sink), ctx_(ctx) {
+  for (const auto& r : rules_->rules()) kinds_ |= r.kinds;
+}
+
+void Detector::on_event(const EventView& ev) {
+  if (!(kinds_ & (1u << ev.kind()))) return;
+  evaluated_.add();
+
+  const Lineage lin = lineage_of(ev, table_, self_, parent_);
+  fill_fields(fields_, cmdline_, ev, lin);
+  matched_.clear();
+  rules_->match(fields_, scratch_, matched_);
+
+  for (const rules::Rule* rule : matched_) {
+    std::string line;
+    line.reserve(1024);
+    render_alert(line, *rule, ev, lin, ctx_);
+    sink_.submit(std::move(line));
+    alerts_.add();
+  }
+}
+
+Tracer::Tracer(uint32_t kinds, const ProcessTable& table, LineSink& sink,
+               const RenderContext& ctx)
+    : kinds_(kinds), table_(table), sink_(sink), ctx_(ctx) {}
+
+void Tracer::on_event(const EventView& ev) {
+  if (!(kinds_ & (1u << ev.kind()))) return;
+  const Lineage lin = lineage_of(ev, table_, self_, parent_);
+  std::string line;
+  line.reserve(1024);
+  render_event(line, ev, lin, ctx_);
+  sink_.submit(std::move(line));
+}
+
+}  // namespace vigil
