@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (README, "Quick start"; CI runs it through .ci/run):
-# installs what is missing, builds everything (tests and benchmarks included),
-# checks the formatting and runs every test suite. The tests run as root,
+# installs what is missing, checks the formatting, builds everything (tests and
+# benchmarks included) and runs every test suite. The tests run as root,
 # through sudo when test.sh is not: the live eBPF tests load programs.
 #
 # Runs the steps below in order and ends with a summary of each one's result
@@ -20,8 +20,8 @@ if ((EUID != 0)); then
 fi
 
 step_setup() { tools/setup.sh; }
-step_build() { tools/build.sh -DVIGIL_BUILD_TESTS=ON -DVIGIL_BUILD_BENCH=ON; }
 step_format() { tools/check-format.sh; }
+step_build() { tools/build.sh -DVIGIL_BUILD_TESTS=ON -DVIGIL_BUILD_BENCH=ON; }
 step_ctest() { "${as_root[@]}" ctest --test-dir build --output-on-failure --no-tests=error; }
 
 # The steps: "<name> <on failure>", run as step_<name>. On failure "stop"
@@ -31,8 +31,8 @@ step_ctest() { "${as_root[@]}" ctest --test-dir build --output-on-failure --no-t
 # function above: the kernel-module tests under qemu, the perf gate.
 steps=(
   "setup stop"
-  "build stop"
   "format go"
+  "build stop"
   "ctest go"
 )
 
