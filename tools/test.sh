@@ -36,7 +36,8 @@ steps=(
   "ctest go"
 )
 
-now_ms() { echo $((${EPOCHREALTIME/./} / 1000)); }
+# EPOCHREALTIME is seconds and microseconds, split by the locale's radix.
+now_ms() { echo $((${EPOCHREALTIME//[!0-9]/} / 1000)); }
 
 results=()
 failed=()
