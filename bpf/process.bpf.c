@@ -42,7 +42,8 @@ static __always_inline bool vigil_is_memfd(struct dentry *d, struct inode *inode
 {
 	unsigned long magic = BPF_CORE_READ(inode, i_sb, s_magic);
 
-	return BPF_CORE_READ(d, d_parent) == d && (magic == TMPFS_MAGIC || magic == HUGETLBFS_MAGIC);
+	return BPF_CORE_READ(d, d_parent) == d &&
+	       (magic == TMPFS_MAGIC || magic == HUGETLBFS_MAGIC);
 }
 
 static __always_inline void vigil_put_args(struct vigil_exec *e, __u32 *off, struct mm_struct *mm)
