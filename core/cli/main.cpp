@@ -1,13 +1,13 @@
 // vigil: the command line. `run` watches the host and alerts on rule
 // matches; `trace` prints every event.
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <atomic>
-#include <csignal>
 #include <chrono>
+#include <csignal>
 #include <ctime>
 #include <optional>
 #include <system_error>
@@ -26,7 +26,9 @@ using namespace vigil;
 
 std::atomic<bool> g_stop{false};
 
-void on_signal(int) { g_stop.store(true, std::memory_order_relaxed); }
+void on_signal(int) {
+  g_stop.store(true, std::memory_order_relaxed);
+}
 
 void install_signals() {
   struct sigaction sa {};
@@ -70,22 +72,20 @@ void log_summary(const KernelCounts& k, const PipelineCounts& p, const StageCoun
                  size_t table_size) {
   for (uint16_t kind = 1; kind < kKindCount; ++kind) {
     const auto& c = k.count[kind];
-    spdlog::info("kernel {}: emitted={} dropped={} read_failed={} truncated={}",
-                 kind_name(kind), c[VIGIL_CNT_EMITTED], c[VIGIL_CNT_DROPPED],
-                 c[VIGIL_CNT_READ_FAIL], c[VIGIL_CNT_TRUNCATED]);
+    spdlog::info("kernel {}: emitted={} dropped={} read_failed={} truncated={}", kind_name(kind),
+                 c[VIGIL_CNT_EMITTED], c[VIGIL_CNT_DROPPED], c[VIGIL_CNT_READ_FAIL],
+                 c[VIGIL_CNT_TRUNCATED]);
   }
   spdlog::info("reader: received={} invalid={} dropped={} queued={}", p.received, p.invalid,
                p.dropped, p.queued);
   spdlog::info("shards: handled={} processes_tracked={}", p.handled, table_size);
-  spdlog::info("output: received={} written={} dropped={}", out.received, out.passed,
-               out.dropped);
+  spdlog::info("output: received={} written={} dropped={}", out.received, out.passed, out.dropped);
 }
 
 // Attaches the driver, runs the pipeline until a signal or the duration ends,
 // then drains and reports. `make` builds each shard's handler.
 int run_sensor(const SensorOptions& o, bool threads,
-               const std::function<std::unique_ptr<ShardHandler>(unsigned, ProcessTable&,
-                                                                 LineSink&,
+               const std::function<std::unique_ptr<ShardHandler>(unsigned, ProcessTable&, LineSink&,
                                                                  const RenderContext&)>& make,
                const std::function<void()>& report) {
   std::unique_ptr<LineSink> sink;
@@ -162,10 +162,10 @@ int main(int argc, char** argv) {
   auto add_common = [&o](CLI::App* cmd) {
     cmd->add_option("-o,--output", o.output, "Where JSON lines go: a file, or - for stdout")
         ->capture_default_str();
-    cmd->add_option("--shards", o.shards, "Shard workers (0: one per CPU)")
-        ->capture_default_str();
-    cmd->add_option("--duration", o.duration_s, "Stop after this many seconds (0: run until "
-                                                "SIGINT/SIGTERM)")
+    cmd->add_option("--shards", o.shards, "Shard workers (0: one per CPU)")->capture_default_str();
+    cmd->add_option("--duration", o.duration_s,
+                    "Stop after this many seconds (0: run until "
+                    "SIGINT/SIGTERM)")
         ->check(CLI::NonNegativeNumber);
     cmd->add_option("--ring-mib", o.ring_mib, "BPF ring buffer size in MiB (power of two)")
         ->check(CLI::Range(1u, 1024u))

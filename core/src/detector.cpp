@@ -76,8 +76,7 @@ void Detector::on_event(const EventView& ev) {
   }
 }
 
-Tracer::Tracer(uint32_t kinds, const ProcessTable& table, LineSink& sink,
-               const RenderContext& ctx)
+Tracer::Tracer(uint32_t kinds, const ProcessTable& table, LineSink& sink, const RenderContext& ctx)
     : kinds_(kinds), table_(table), sink_(sink), ctx_(ctx) {}
 
 void Tracer::on_event(const EventView& ev) {

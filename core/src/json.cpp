@@ -14,7 +14,9 @@ void append_u_escape(std::string& out, unsigned hi, unsigned lo) {
   out.append(esc, sizeof(esc));
 }
 
-bool is_cont(unsigned char c) { return (c & 0xc0) == 0x80; }
+bool is_cont(unsigned char c) {
+  return (c & 0xc0) == 0x80;
+}
 
 // Length of the well-formed UTF-8 sequence at p (Unicode table 3-7), or 0.
 size_t utf8_length(const unsigned char* p, const unsigned char* end) {
@@ -36,7 +38,9 @@ size_t utf8_length(const unsigned char* p, const unsigned char* end) {
   return 0;
 }
 
-bool plain_ascii(unsigned char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; }
+bool plain_ascii(unsigned char c) {
+  return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
 
 }  // namespace
 
@@ -53,14 +57,30 @@ void append_json_string(std::string& out, std::string_view bytes) {
     const unsigned char c = *p;
     if (c < 0x80) {
       switch (c) {
-        case '"': out.append("\\\""); break;
-        case '\\': out.append("\\\\"); break;
-        case '\n': out.append("\\n"); break;
-        case '\r': out.append("\\r"); break;
-        case '\t': out.append("\\t"); break;
-        case '\b': out.append("\\b"); break;
-        case '\f': out.append("\\f"); break;
-        default: append_u_escape(out, 0x00, c); break;  // other C0 controls and DEL
+        case '"':
+          out.append("\\\"");
+          break;
+        case '\\':
+          out.append("\\\\");
+          break;
+        case '\n':
+          out.append("\\n");
+          break;
+        case '\r':
+          out.append("\\r");
+          break;
+        case '\t':
+          out.append("\\t");
+          break;
+        case '\b':
+          out.append("\\b");
+          break;
+        case '\f':
+          out.append("\\f");
+          break;
+        default:
+          append_u_escape(out, 0x00, c);
+          break;  // other C0 controls and DEL
       }
       ++p;
       continue;

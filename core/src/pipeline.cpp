@@ -38,8 +38,7 @@ struct Pipeline::Shard {
   std::thread thread;
 };
 
-Pipeline::Pipeline(const PipelineOptions& opts, const HandlerFactory& factory,
-                   ProcessTable* table)
+Pipeline::Pipeline(const PipelineOptions& opts, const HandlerFactory& factory, ProcessTable* table)
     : table_(table), backpressure_(opts.backpressure) {
   unsigned n = opts.shards ? opts.shards : std::thread::hardware_concurrency();
   if (n == 0) n = 1;
@@ -55,7 +54,9 @@ Pipeline::Pipeline(const PipelineOptions& opts, const HandlerFactory& factory,
   }
 }
 
-Pipeline::~Pipeline() { stop(); }
+Pipeline::~Pipeline() {
+  stop();
+}
 
 unsigned Pipeline::shard_of(uint32_t pid) const {
   // Multiplicative hash, then Lemire's range reduction: no division.

@@ -83,8 +83,8 @@ void write_event(JsonWriter& w, const EventView& ev) {
       w.field("exe_memfd", bool(e.flags & VIGIL_EXEC_EXE_MEMFD));
       w.field("exe_dev", e.exe_dev).field("exe_ino", e.exe_ino).field("exe_size", e.exe_size);
       w.key("exe_mtime").time(static_cast<int64_t>(e.exe_mtime_ns));
-      if (e.flags & (VIGIL_EXEC_EXE_TRUNCATED | VIGIL_EXEC_CWD_TRUNCATED |
-                     VIGIL_EXEC_FILENAME_TRUNCATED)) {
+      if (e.flags &
+          (VIGIL_EXEC_EXE_TRUNCATED | VIGIL_EXEC_CWD_TRUNCATED | VIGIL_EXEC_FILENAME_TRUNCATED)) {
         w.field("paths_truncated", true);
       }
       if (e.flags & VIGIL_EXEC_ARGS_FAULT) w.field("args_unreadable", true);
@@ -113,8 +113,7 @@ void write_event(JsonWriter& w, const EventView& ev) {
   w.end_object();
 }
 
-void write_body(JsonWriter& w, const EventView& ev, const Lineage& lin,
-                const RenderContext& ctx) {
+void write_body(JsonWriter& w, const EventView& ev, const Lineage& lin, const RenderContext& ctx) {
   w.field("host", std::string_view(ctx.host));
   write_event(w, ev);
   write_proc(w, ev, lin, ctx);

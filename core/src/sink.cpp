@@ -120,7 +120,9 @@ std::unique_ptr<LineSink> LineSink::open(const std::string& path, const Options&
   return std::unique_ptr<LineSink>(new LineSink(std::move(impl)));
 }
 
-LineSink::~LineSink() { close(std::chrono::seconds(1)); }
+LineSink::~LineSink() {
+  close(std::chrono::seconds(1));
+}
 
 bool LineSink::submit(std::string line) {
   Impl& s = *impl_;

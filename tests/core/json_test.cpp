@@ -3,7 +3,6 @@
 #include "vigil/json.h"
 
 #include <gtest/gtest.h>
-
 #include <iconv.h>
 
 #include <random>
@@ -58,10 +57,10 @@ TEST(JsonString, c1_controls_are_escaped) {
 
 TEST(JsonString, invalid_bytes_become_surrogate_escapes) {
   EXPECT_EQ(to_json("\xff\xfe"), R"("\udcff\udcfe")");
-  EXPECT_EQ(to_json("a\x80z"), R"("a\udc80z")");                          // lone continuation
-  EXPECT_EQ(to_json("\xc0\xaf"), R"("\udcc0\udcaf")");                    // overlong '/'
-  EXPECT_EQ(to_json("\xe0\x80\xaf"), R"("\udce0\udc80\udcaf")");          // overlong
-  EXPECT_EQ(to_json("\xed\xa0\x80"), R"("\udced\udca0\udc80")");          // encoded surrogate
+  EXPECT_EQ(to_json("a\x80z"), R"("a\udc80z")");                            // lone continuation
+  EXPECT_EQ(to_json("\xc0\xaf"), R"("\udcc0\udcaf")");                      // overlong '/'
+  EXPECT_EQ(to_json("\xe0\x80\xaf"), R"("\udce0\udc80\udcaf")");            // overlong
+  EXPECT_EQ(to_json("\xed\xa0\x80"), R"("\udced\udca0\udc80")");            // encoded surrogate
   EXPECT_EQ(to_json("\xf4\x90\x80\x80"), R"("\udcf4\udc90\udc80\udc80")");  // past U+10FFFF
   EXPECT_EQ(to_json("\xf5"), R"("\udcf5")");
   EXPECT_EQ(to_json("\xe6\x97"), R"("\udce6\udc97")");  // cut sequence at the end
@@ -90,9 +89,8 @@ TEST(JsonWriter, writes_nested_values_with_commas) {
   w.key("e").begin_object().end_object();
   w.key("f").begin_array().begin_object().field("g", false).end_object().end_array();
   w.end_object();
-  EXPECT_EQ(out,
-            R"({"a":1,"b":"x","c":true,"d":[-1,18446744073709551615],"e":{},)"
-            R"("f":[{"g":false}]})");
+  EXPECT_EQ(out, R"({"a":1,"b":"x","c":true,"d":[-1,18446744073709551615],"e":{},)"
+                 R"("f":[{"g":false}]})");
 }
 
 TEST(JsonTime, rfc3339_with_nanoseconds) {

@@ -59,7 +59,9 @@ class Gate : public ShardHandler {
   std::atomic<uint64_t>& handled_;
 };
 
-RecordBuffer exit_of(uint32_t pid, uint64_t ts) { return build_exit(make_task(pid, 1), 0, ts); }
+RecordBuffer exit_of(uint32_t pid, uint64_t ts) {
+  return build_exit(make_task(pid, 1), 0, ts);
+}
 
 TEST(Pipeline, process_always_goes_to_the_same_shard_in_order) {
   Seen seen;

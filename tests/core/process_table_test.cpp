@@ -15,10 +15,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void apply(ProcessTable& t, const RecordBuffer& rec) { t.apply(EventView(rec.data())); }
+void apply(ProcessTable& t, const RecordBuffer& rec) {
+  t.apply(EventView(rec.data()));
+}
 
-RecordBuffer exec_of(uint32_t pid, uint32_t ppid, std::vector<std::string> argv,
-                     std::string exe, std::string filename = "") {
+RecordBuffer exec_of(uint32_t pid, uint32_t ppid, std::vector<std::string> argv, std::string exe,
+                     std::string filename = "") {
   ExecSpec s;
   s.task = make_task(pid, ppid);
   s.exe = exe;
@@ -135,8 +137,8 @@ class FakeProc : public ::testing::Test {
 
 TEST_F(FakeProc, seeds_parent_image_and_start_time) {
   const long hz = sysconf(_SC_CLK_TCK);
-  add(1, "1 (systemd) S 0 1 1 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 7 0 0", std::string("/sbin/init\0", 11),
-      "/usr/lib/systemd/systemd", "/", 0);
+  add(1, "1 (systemd) S 0 1 1 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 7 0 0",
+      std::string("/sbin/init\0", 11), "/usr/lib/systemd/systemd", "/", 0);
   // A command name with spaces and parentheses must not shift the fields.
   add(200, "200 (we ird) (x) S 1 200 200 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 250 0 0",
       std::string("python3\0app.py\0--x\0", 19), "/usr/bin/python3.11 (deleted)", "/srv", 1000);

@@ -51,7 +51,7 @@ struct ProcessInfo {
   uint32_t ppid = 0;
   uint64_t start_ns = 0;  //!< CLOCK_BOOTTIME; with pid, names one process
   uint32_t uid = 0;
-  uint64_t exit_ns = 0;   //!< CLOCK_BOOTTIME of its exit; 0 while alive
+  uint64_t exit_ns = 0;                       //!< CLOCK_BOOTTIME of its exit; 0 while alive
   std::shared_ptr<const ProcessImage> image;  //!< null when nothing is known
 };
 

@@ -70,7 +70,8 @@ inline RecordBuffer build_exec(const ExecSpec& spec) {
     }
   }
   const size_t fixed = sizeof(vigil_exec);
-  const size_t total = fixed + spec.filename.size() + spec.exe.size() + args.size() + spec.cwd.size();
+  const size_t total =
+      fixed + spec.filename.size() + spec.exe.size() + args.size() + spec.cwd.size();
   RecordBuffer buf;
   buf.resize((total + 7) & ~size_t{7});
 

@@ -14,8 +14,8 @@ namespace vigil {
 
 //! What every rendering needs besides the event.
 struct RenderContext {
-  std::string host;         //!< host name, on every line
-  const BootClock* clock;   //!< boot-clock to wall-clock conversion
+  std::string host;        //!< host name, on every line
+  const BootClock* clock;  //!< boot-clock to wall-clock conversion
 };
 
 //! What is known about the process an event is about and about its parent.
