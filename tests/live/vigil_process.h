@@ -1,0 +1,169 @@
+// Test-only: runs the real `vigil` binary as a child, waits until its
+// programs are attached, stops it with SIGTERM and hands back what it wrote.
+#pragma once
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace vigil::test {
+
+namespace fs = std::filesystem;
+
+//! A scratch directory removed at the end of the test.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& tag) {
+    path_ = fs::temp_directory_path() / ("vigil-" + tag + "-" + std::to_string(getpid()));
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+inline std::string vigil_binary() {
+  return std::string(VIGIL_BINARY_DIR) + "/vigil";
+}
+
+class VigilProcess {
+ public:
+  //! Starts `vigil <args...>`; its stderr is collected.
+  explicit VigilProcess(std::vector<std::string> args) {
+    int err_pipe[2];
+    if (pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, err_pipe[1], STDERR_FILENO);
+    args.insert(args.begin(), vigil_binary());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    const int rc = posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(err_pipe[1]);
+    if (rc != 0) throw std::runtime_error("cannot spawn " + args[0]);
+    reader_ = std::thread([this, fd = err_pipe[0]] { collect(fd); });
+  }
+
+  ~VigilProcess() {
+    if (pid_ > 0 && status_ < 0) {
+      kill(pid_, SIGKILL);
+      wait();
+    }
+    if (reader_.joinable()) reader_.join();
+  }
+
+  //! Waits until stderr shows `marker` (the pipeline started); false on
+  //! timeout or if vigil exited first.
+  bool wait_for(const std::string& marker,
+                std::chrono::seconds timeout = std::chrono::seconds(30)) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] {
+      return stderr_.find(marker) != std::string::npos || eof_;
+    }) && stderr_.find(marker) != std::string::npos;
+  }
+
+  bool wait_ready() { return wait_for("pipeline: "); }
+
+  //! Sends SIGTERM and returns the exit status.
+  int stop() {
+    kill(pid_, SIGTERM);
+    return wait();
+  }
+
+  //! Waits for exit; returns the exit code, or 128 + signal.
+  int wait() {
+    if (status_ >= 0) return status_;
+    int st = 0;
+    waitpid(pid_, &st, 0);
+    status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    if (reader_.joinable()) reader_.join();
+    return status_;
+  }
+
+  std::string err() {
+    std::lock_guard lock(mu_);
+    return stderr_;
+  }
+
+ private:
+  void collect(int fd) {
+    char buf[4096];
+    for (;;) {
+      const ssize_t n = read(fd, buf, sizeof(buf));
+      if (n <= 0) break;
+      std::lock_guard lock(mu_);
+      stderr_.append(buf, static_cast<size_t>(n));
+      cv_.notify_all();
+    }
+    close(fd);
+    std::lock_guard lock(mu_);
+    eof_ = true;
+    cv_.notify_all();
+  }
+
+  pid_t pid_ = -1;
+  int status_ = -1;
+  std::thread reader_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::string stderr_;
+  bool eof_ = false;
+};
+
+//! Runs argv[0] (a path) with `argv` from directory `cwd`; returns its pid
+//! after it exited, and its wait status in `status`.
+inline pid_t run_child(const std::vector<std::string>& argv, const fs::path& cwd,
+                       int* status = nullptr) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (chdir(cwd.c_str()) != 0) _exit(126);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  int st = 0;
+  waitpid(pid, &st, 0);
+  if (status) *status = st;
+  return pid;
+}
+
+//! Every JSON line of a file.
+inline std::vector<nlohmann::json> read_json_lines(const fs::path& path) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+  }
+  return out;
+}
+
+inline std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace vigil::test
