@@ -163,7 +163,7 @@ TEST_F(Live, long_argv_is_cut_and_flagged_with_exact_argc) {
     EXPECT_EQ(last, argv[args.size() - 1].substr(0, last.size()));
   }
   EXPECT_EQ(seen, 1);
-  EXPECT_NE(vigil.err().find("kernel exec: emitted="), std::string::npos);
+  EXPECT_NE(vigil.err().find("ebpf exec: emitted="), std::string::npos);
 }
 
 TEST_F(Live, bad_rule_file_fails_start_with_file_and_line) {
