@@ -1,19 +1,28 @@
 // Compiling a Program into Hyperscan databases, and matching events.
 //
 // Each atom (one operator of a field test) becomes one Hyperscan pattern per
-// value; a pattern id indexes its database's PatternRef, which names the test
-// and the atom's bit. A test hits when every one of its atom bits was seen in
-// the same scan unit (the field's value, or one item of a List field).
+// value; identical patterns are compiled once, and a pattern id stands for the
+// (test, atom bit) pairs that share it. A test hits when every one of its atom
+// bits was seen in the same scan unit (the field's value, or one item of a
+// List field).
+//
+// List tests that need item boundaries (regex, several operators) live in a
+// per-item database. Scanning it costs one Hyperscan call per item, so each
+// such test has a gate in the whole-buffer database (its literals, its regex
+// without anchors) and the per-item scan runs only when some gate opened.
 #include "vigil/rules.h"
 
 #include <fmt/format.h>
 #include <hs/hs.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <sstream>
 
 #include "program.h"
@@ -37,8 +46,11 @@ struct PatternRef {
   uint32_t bit;  // the atom's bit; 0 when the test has one atom (a hit is a test hit)
 };
 
+// One Hyperscan database. Identical patterns of several tests are compiled
+// once: pattern id i stands for refs[first[i]] to refs[first[i + 1]].
 struct Database {
   hs_database_t* db = nullptr;
+  std::vector<uint32_t> first;
   std::vector<PatternRef> refs;
 };
 
@@ -83,9 +95,86 @@ struct PatternList {
   std::vector<unsigned> flags;
   std::vector<PatternRef> refs;
   std::vector<const Atom*> atoms;  // for errors
+  std::vector<uint32_t> rules;     // for errors
 };
 
-void free_info(hs_expr_info_t* info) { free(info); }  // NOLINT: Hyperscan's allocator is malloc
+// Marks test_rule entries that are gates rather than rules (see kGate below).
+constexpr uint32_t kGate = 0x80000000u;
+
+// The regex without its anchors (^ and $ outside classes, \A, \z, \Z, \G),
+// or nothing when it uses syntax this scan does not follow. Dropping a
+// zero-width assertion only loosens a regex, and what is left is unanchored,
+// so a regex that matches one item of a List value leaves this one matching
+// the whole NUL-separated buffer: a prefilter for the per-item scan.
+std::optional<std::string> without_anchors(std::string_view re) {
+  std::string out;
+  for (size_t i = 0; i < re.size(); ++i) {
+    const char c = re[i];
+    if (c == '\\') {
+      if (i + 1 >= re.size()) return std::nullopt;
+      const char n = re[i + 1];
+      if (n == 'A' || n == 'z' || n == 'Z' || n == 'G') {
+        ++i;
+      } else if (n == 'Q') {  // \Q...\E quotes: copy it whole
+        const size_t end = re.find("\\E", i + 2);
+        const size_t stop = end == std::string_view::npos ? re.size() : end + 2;
+        out.append(re.substr(i, stop - i));
+        i = stop - 1;
+      } else if (n == 'c') {  // \cX: X is a control character's letter
+        if (i + 2 >= re.size()) return std::nullopt;
+        out.append(re.substr(i, 3));
+        i += 2;
+      } else {
+        out.append(re.substr(i, 2));
+        ++i;
+      }
+    } else if (c == '[') {  // a class, copied whole: ^ in it is not an anchor
+      size_t j = i + 1;
+      if (j < re.size() && re[j] == '^') ++j;
+      if (j < re.size() && re[j] == ']') ++j;
+      while (j < re.size() && re[j] != ']') {
+        if (re[j] == '\\') {
+          j += 2;
+        } else if (re[j] == '[' && j + 1 < re.size() && re[j + 1] == ':') {
+          const size_t end = re.find(":]", j + 2);
+          if (end == std::string_view::npos) return std::nullopt;
+          j = end + 2;
+        } else {
+          ++j;
+        }
+      }
+      if (j >= re.size()) return std::nullopt;
+      out.append(re.substr(i, j - i + 1));
+      i = j;
+    } else if (c == '^' || c == '$') {
+      continue;
+    } else if (c == '(' && i + 1 < re.size() && re[i + 1] == '?') {
+      // Extended mode (x) gives # and whitespace meanings this scan ignores.
+      for (size_t j = i + 2;
+           j < re.size() && (std::isalpha(static_cast<unsigned char>(re[j])) || re[j] == '-');
+           ++j) {
+        if (re[j] == 'x') return std::nullopt;
+      }
+      out.push_back(c);
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// Minimum width of a regex, or nothing when Hyperscan rejects it.
+std::optional<unsigned> min_width(const std::string& re, unsigned flags) {
+  hs_expr_info_t* info = nullptr;
+  hs_compile_error_t* err = nullptr;
+  if (hs_expression_info(re.c_str(), flags | HS_FLAG_ALLOWEMPTY, &info, &err) != HS_SUCCESS) {
+    hs_free_compile_error(err);
+    return std::nullopt;
+  }
+  const unsigned width = info->min_width;
+  free(info);  // NOLINT: Hyperscan's allocator is malloc
+  return width;
+}
 
 // The per-thread state of matching: what hit in the current event.
 struct MatchState {
@@ -94,6 +183,7 @@ struct MatchState {
   const uint32_t* test_full = nullptr;  // the rule set's test -> all atom bits
   uint32_t gen = 0;                     // event generation: stamps equal to it are this event's
   uint32_t unit = 0;                    // scan unit generation, for tests of several atoms
+  uint32_t items_needed = 0;            // bit f: a gate of per-item tests on field f opened
   std::vector<uint32_t> test_gen;       // test hit in this event
   std::vector<uint32_t> rule_gen;       // rule already a candidate in this event
   std::vector<uint32_t> atom_unit;      // unit that atom_mask belongs to
@@ -109,6 +199,7 @@ struct MatchState {
     }
     begin_unit();
     candidates.clear();
+    items_needed = 0;
   }
 
   void begin_unit() {
@@ -128,7 +219,12 @@ struct MatchState {
   void hit_test(uint32_t test) {
     if (test_gen[test] == gen) return;
     test_gen[test] = gen;
-    add_candidate(test_rule[test]);
+    const uint32_t rule = test_rule[test];
+    if (rule & kGate) {
+      items_needed |= 1u << (rule & ~kGate);
+    } else {
+      add_candidate(rule);
+    }
   }
 
   void hit(const PatternRef& ref) {
@@ -144,6 +240,7 @@ struct MatchState {
 
 struct ScanContext {
   MatchState* state;
+  const uint32_t* first;
   const PatternRef* refs;
 };
 
@@ -154,12 +251,17 @@ struct RuleSet::Impl {
   std::vector<uint32_t> roots;
   std::vector<detail::Node> nodes;
   std::vector<uint32_t> kids;
-  std::vector<uint32_t> test_rule;          // test -> rule
+  // Tests, then gates. A gate stands for the per-item tests of one rule on a
+  // List field: their prefilter patterns in the field's whole-value
+  // database. The per-item database is scanned only once a gate opened.
+  std::vector<uint32_t> test_rule;          // test -> rule; gate -> kGate | field
   std::vector<uint32_t> test_full;          // test -> every atom bit of it (0 for a one-atom test)
   std::array<Database, kFieldCount> whole;  // one scan of the field's value
   std::array<Database, kFieldCount> per_item;  // List fields: one scan per item
   // Per event kind: bit f to scan whole[f], bit 32 + f to scan per_item[f].
   std::array<uint64_t, kMaxKinds> scan{};
+  // Per event kind: bit f when some per-item test on f has no prefilter.
+  std::array<uint32_t, kMaxKinds> ungated{};
   // Per event kind: enabled rules whose condition holds with no test hit.
   std::array<std::vector<uint32_t>, kMaxKinds> always;
 
@@ -192,6 +294,8 @@ struct RuleSet::Impl {
   }
 
   void compile(Program& p);
+  template <class Add>
+  void add_gate(const detail::Test& test, size_t f, PatternList& whole_list, const Add& add);
   void compile_database(const Program& p, PatternList& list, Database& out) const;
 };
 
@@ -220,30 +324,105 @@ std::string_view severity_name(Severity s) {
 
 void RuleSet::Impl::compile_database(const Program& p, PatternList& list, Database& out) const {
   if (list.exprs.empty()) return;
-  std::vector<const char*> exprs;
-  std::vector<unsigned> ids;
+
+  // Group identical (expression, flags) pairs under one pattern id.
+  std::map<std::pair<std::string_view, unsigned>, uint32_t> unique;
+  std::vector<uint32_t> id_of(list.exprs.size());
+  std::vector<size_t> sample;  // pattern id -> one entry of list, for errors
   for (size_t i = 0; i < list.exprs.size(); ++i) {
-    exprs.push_back(list.exprs[i].c_str());
-    ids.push_back(static_cast<unsigned>(i));
+    auto [it, added] =
+        unique.try_emplace({list.exprs[i], list.flags[i]}, static_cast<uint32_t>(sample.size()));
+    if (added) sample.push_back(i);
+    id_of[i] = it->second;
   }
+  std::vector<const char*> exprs;
+  std::vector<unsigned> flags, ids;
+  for (size_t id = 0; id < sample.size(); ++id) {
+    exprs.push_back(list.exprs[sample[id]].c_str());
+    flags.push_back(list.flags[sample[id]]);
+    ids.push_back(static_cast<unsigned>(id));
+  }
+
   hs_compile_error_t* err = nullptr;
   const hs_error_t rc =
-      hs_compile_multi(exprs.data(), list.flags.data(), ids.data(),
-                       static_cast<unsigned>(ids.size()), HS_MODE_BLOCK, nullptr, &out.db, &err);
+      hs_compile_multi(exprs.data(), flags.data(), ids.data(), static_cast<unsigned>(ids.size()),
+                       HS_MODE_BLOCK, nullptr, &out.db, &err);
   if (rc != HS_SUCCESS) {
     const std::string message = err ? err->message : "unknown error";
     const int at = err ? err->expression : -1;
     hs_free_compile_error(err);
-    if (at >= 0 && static_cast<size_t>(at) < list.atoms.size()) {
-      const Atom& a = *list.atoms[at];
-      const Rule& rule = rules[p.tests[list.refs[at].test].rule];
+    if (at >= 0 && static_cast<size_t>(at) < sample.size()) {
+      const Atom& a = *list.atoms[sample[at]];
+      const Rule& rule = rules[list.rules[sample[at]]];
       p.fail(a.where, fmt::format("{} in rule '{}' rejected by hyperscan: {}",
                                   a.op == Op::Regex ? "regex" : "pattern", rule.id, message));
     }
     throw RuleError(p.files.empty() ? "<rules>" : p.files.front(), 0, 0,
                     "hyperscan could not compile the rules: " + message);
   }
-  out.refs = std::move(list.refs);
+
+  // The refs of each pattern id, contiguous.
+  out.first.assign(sample.size() + 1, 0);
+  for (uint32_t id : id_of) ++out.first[id + 1];
+  for (size_t id = 0; id < sample.size(); ++id) out.first[id + 1] += out.first[id];
+  out.refs.resize(list.refs.size());
+  std::vector<uint32_t> next(out.first.begin(), out.first.end() - 1);
+  for (size_t i = 0; i < list.refs.size(); ++i) out.refs[next[id_of[i]]++] = list.refs[i];
+}
+
+// Prefilters a per-item test: each literal atom by its whole-buffer pattern,
+// each regex atom by the regex without anchors, when that cannot match empty.
+// With no prefilter at all, the test's field is scanned per item for every
+// event of the rule's kinds.
+template <class Add>
+void RuleSet::Impl::add_gate(const detail::Test& test, size_t f, PatternList& whole_list,
+                             const Add& add) {
+  const Rule& rule = rules[test.rule];
+  const uint32_t gate = static_cast<uint32_t>(test_rule.size());
+  std::vector<std::pair<std::string, const Atom*>> patterns;
+  std::vector<uint32_t> atom_of;  // pattern -> index of its atom among the gate's atoms
+  uint32_t atoms = 0;
+  for (const Atom& a : test.atoms) {
+    const unsigned flags = (a.nocase ? HS_FLAG_CASELESS : 0u) | HS_FLAG_DOTALL;
+    if (a.op == Op::Regex) {
+      std::optional<std::string> loose = without_anchors(a.values[0]);
+      if (!loose) continue;
+      const std::optional<unsigned> width = min_width(*loose, flags);
+      if (!width || *width == 0) continue;
+      patterns.emplace_back(std::move(*loose), &a);
+      atom_of.push_back(atoms++);
+    } else {
+      // An empty value holds wherever there is an item: no prefilter. An
+      // empty 'in' never holds, and its atom, with no pattern, never opens.
+      if (std::any_of(a.values.begin(), a.values.end(), [](auto& v) { return v.empty(); })) {
+        continue;
+      }
+      for (const std::string& v : a.values) {
+        patterns.emplace_back(literal_expression(a.op, v, true), &a);
+        atom_of.push_back(atoms);
+      }
+      ++atoms;
+    }
+  }
+  if (atoms == 0 || atoms > 32) {
+    for (uint32_t k = 0; k < kMaxKinds; ++k) {
+      if (rule.kinds & (1u << k)) ungated[k] |= 1u << f;
+    }
+    return;
+  }
+
+  test_rule.push_back(kGate | static_cast<uint32_t>(f));
+  test_full.push_back(atoms > 1 ? static_cast<uint32_t>((1ull << atoms) - 1) : 0u);
+  for (size_t i = 0; i < patterns.size(); ++i) {
+    const Atom& a = *patterns[i].second;
+    const unsigned flags =
+        HS_FLAG_SINGLEMATCH | HS_FLAG_DOTALL | (a.nocase ? HS_FLAG_CASELESS : 0u);
+    add(whole_list, std::move(patterns[i].first), flags,
+        PatternRef{gate, atoms > 1 ? 1u << atom_of[i] : 0u}, a, test.rule);
+  }
+  for (uint32_t k = 0; k < kMaxKinds; ++k) {
+    if (rule.kinds & (1u << k)) scan[k] |= 1ull << f;
+  }
 }
 
 void RuleSet::Impl::compile(Program& p) {
@@ -272,13 +451,21 @@ void RuleSet::Impl::compile(Program& p) {
                                       rules[p.tests[t].rule].id, message));
         }
         empty = info->min_width == 0;
-        free_info(info);
+        free(info);  // NOLINT: Hyperscan's allocator is malloc
       }
       allow_empty[t].push_back(empty);
     }
   }
 
   std::array<PatternList, kFieldCount> whole_lists, item_lists;
+  auto add = [](PatternList& out, std::string expr, unsigned flags, PatternRef ref, const Atom& a,
+                uint32_t rule) {
+    out.exprs.push_back(std::move(expr));
+    out.flags.push_back(flags);
+    out.refs.push_back(ref);
+    out.atoms.push_back(&a);
+    out.rules.push_back(rule);
+  };
   for (size_t t = 0; t < p.tests.size(); ++t) {
     const detail::Test& test = p.tests[t];
     test_rule[t] = test.rule;
@@ -307,13 +494,13 @@ void RuleSet::Impl::compile(Program& p) {
       if (a.nocase) flags |= HS_FLAG_CASELESS;
       if (a.op == Op::Regex) flags |= HS_FLAG_DOTALL;
       for (const std::string& v : a.values) {
-        out.exprs.push_back(a.op == Op::Regex ? v : literal_expression(a.op, v, whole_list));
         const bool empty = a.op == Op::Regex ? allow_empty[t][i] : v.empty();
-        out.flags.push_back(flags | (empty ? HS_FLAG_ALLOWEMPTY : 0u));
-        out.refs.push_back({static_cast<uint32_t>(t), bit});
-        out.atoms.push_back(&a);
+        add(out, a.op == Op::Regex ? v : literal_expression(a.op, v, whole_list),
+            flags | (empty ? HS_FLAG_ALLOWEMPTY : 0u), {static_cast<uint32_t>(t), bit}, a,
+            test.rule);
       }
     }
+    if (list_field && !one_literal) add_gate(test, f, whole_lists[f], add);
   }
 
   for (size_t f = 0; f < kFieldCount; ++f) {
@@ -421,12 +608,12 @@ namespace {
 int on_match(unsigned id, unsigned long long /*from*/, unsigned long long /*to*/,
              unsigned /*flags*/, void* context) {
   auto* c = static_cast<ScanContext*>(context);
-  c->state->hit(c->refs[id]);
+  for (uint32_t i = c->first[id]; i < c->first[id + 1]; ++i) c->state->hit(c->refs[i]);
   return 0;
 }
 
 void scan_value(const Database& d, std::string_view v, MatchState& s) {
-  ScanContext c{&s, d.refs.data()};
+  ScanContext c{&s, d.first.data(), d.refs.data()};
   if (hs_scan(d.db, v.data(), static_cast<unsigned>(v.size()), 0, s.hs, on_match, &c) !=
       HS_SUCCESS) {
     ++s.scan_errors;
@@ -466,7 +653,8 @@ void RuleSet::match(const EventFields& ev, Scratch& scratch, std::vector<const R
   }
 
   // List fields with regex or several-operator tests: one scan per item.
-  for (uint32_t fields = static_cast<uint32_t>(todo >> 32) & ev.present; fields != 0;
+  const uint32_t items = (s.items_needed | set.ungated[ev.kind]) & ev.present;
+  for (uint32_t fields = static_cast<uint32_t>(todo >> 32) & items; fields != 0;
        fields &= fields - 1) {
     const size_t f = static_cast<size_t>(__builtin_ctz(fields));
     std::string_view rest = ev.value[f];

@@ -239,5 +239,33 @@ TEST(ListField, several_operators_must_hold_on_the_same_argument) {
   EXPECT_TRUE(hits(c, args("xmrig", "-o", "pool:3333", "-ox:1")));
 }
 
+// Per-item tests are prefiltered by a scan of the whole buffer with anchors
+// dropped; these check the prefilter never hides a match.
+TEST(ListField, anchored_regex_prefilter_keeps_every_match) {
+  EXPECT_TRUE(hits(R"y({proc.args: {regex: '^a\^b$'}})y", args("x", "a^b")));
+  EXPECT_FALSE(hits(R"y({proc.args: {regex: '^a\^b$'}})y", args("x", "ab")));
+  EXPECT_TRUE(hits(R"y({proc.args: {regex: '^[^a]x$'}})y", args("q", "bx")));
+  EXPECT_FALSE(hits(R"y({proc.args: {regex: '^[^a]x$'}})y", args("q", "ax")));
+  EXPECT_TRUE(hits(R"y({proc.args: {regex: '^[[:digit:]^]+$'}})y", args("q", "1^2")));
+  EXPECT_TRUE(hits(R"y({proc.args: {regex: '\Afoo\z'}})y", args("x", "foo")));
+  EXPECT_FALSE(hits(R"y({proc.args: {regex: '\Afoo\z'}})y", args("x", "foox")));
+  EXPECT_TRUE(hits(R"y({proc.args: {regex: '(^|=)secret$'}})y", args("x", "--k=secret")));
+  EXPECT_TRUE(hits(R"y({proc.args: {regex: '(^|=)secret$'}})y", args("secret")));
+  EXPECT_FALSE(hits(R"y({proc.args: {regex: '(^|=)secret$'}})y", args("xsecret")));
+  EXPECT_TRUE(hits(R"y({proc.args: {regex: '^FOO$', nocase: true}})y", args("x", "foo")));
+  EXPECT_TRUE(hits(R"y({proc.args: {regex: '(?x) ^ a [ ] b $'}})y", args("x", "a b")));
+  EXPECT_TRUE(hits(R"y({proc.args: {regex: '\bword\b'}})y", args("word", "x")));
+  EXPECT_FALSE(hits(R"y({proc.args: {regex: '\Bword'}})y", args("x", "word")));
+}
+
+TEST(ListField, several_operators_with_empty_values_or_regex) {
+  EXPECT_TRUE(hits("{proc.args: {equals: '', endswith: ''}}", args("x", "")));
+  EXPECT_FALSE(hits("{proc.args: {equals: '', endswith: ''}}", args("x", "y")));
+  EXPECT_TRUE(hits("{proc.args: {in: ['', z], startswith: z}}", args("x", "z")));
+  EXPECT_TRUE(hits("{proc.args: {regex: '^-o$', contains: o}}", args("x", "-o")));
+  EXPECT_FALSE(hits("{proc.args: {regex: '^-o$', contains: o}}", args("x", "-oo")));
+  EXPECT_FALSE(hits("{proc.args: {in: [], contains: o}}", args("x", "o")));
+}
+
 }  // namespace
 }  // namespace vigil::rules
