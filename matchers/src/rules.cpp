@@ -100,6 +100,7 @@ struct PatternList {
 
 // Marks test_rule entries that are gates rather than rules (see kGate below).
 constexpr uint32_t kGate = 0x80000000u;
+constexpr uint32_t kNoRule = 0xffffffffu;
 
 // The regex without its anchors (^ and $ outside classes, \A, \z, \Z, \G),
 // or nothing when it uses syntax this scan does not follow. Dropping a
@@ -181,9 +182,12 @@ struct MatchState {
   hs_scratch_t* hs = nullptr;
   const uint32_t* test_rule = nullptr;  // the rule set's test -> rule
   const uint32_t* test_full = nullptr;  // the rule set's test -> all atom bits
+  const uint32_t* gate_rule = nullptr;  // the rule set's gate - gate_base -> rule or kNoRule
+  uint32_t gate_base = 0;               // id of the first gate
   uint32_t gen = 0;                     // event generation: stamps equal to it are this event's
   uint32_t unit = 0;                    // scan unit generation, for tests of several atoms
   uint32_t items_needed = 0;            // bit f: a gate of per-item tests on field f opened
+  std::vector<uint32_t> pending;        // opened gates whose rule must be a candidate too
   std::vector<uint32_t> test_gen;       // test hit in this event
   std::vector<uint32_t> rule_gen;       // rule already a candidate in this event
   std::vector<uint32_t> atom_unit;      // unit that atom_mask belongs to
@@ -199,6 +203,7 @@ struct MatchState {
     }
     begin_unit();
     candidates.clear();
+    pending.clear();
     items_needed = 0;
   }
 
@@ -221,7 +226,11 @@ struct MatchState {
     test_gen[test] = gen;
     const uint32_t rule = test_rule[test];
     if (rule & kGate) {
-      items_needed |= 1u << (rule & ~kGate);
+      if (gate_rule[test - gate_base] == kNoRule) {
+        items_needed |= 1u << (rule & ~kGate);
+      } else {
+        pending.push_back(test);
+      }
     } else {
       add_candidate(rule);
     }
@@ -254,7 +263,12 @@ struct RuleSet::Impl {
   // Tests, then gates. A gate stands for the per-item tests of one rule on a
   // List field: their prefilter patterns in the field's whole-value
   // database. The per-item database is scanned only once a gate opened.
-  std::vector<uint32_t> test_rule;          // test -> rule; gate -> kGate | field
+  std::vector<uint32_t> test_rule;  // test -> rule; gate -> kGate | field
+  // Gate (id - gate_base) -> its rule when that rule cannot hold through its
+  // per-item tests alone: the gate then counts only if the rule is a
+  // candidate anyway. kNoRule otherwise.
+  std::vector<uint32_t> gate_rule;
+  uint32_t gate_base = 0;
   std::vector<uint32_t> test_full;          // test -> every atom bit of it (0 for a one-atom test)
   std::array<Database, kFieldCount> whole;  // one scan of the field's value
   std::array<Database, kFieldCount> per_item;  // List fields: one scan per item
@@ -262,6 +276,12 @@ struct RuleSet::Impl {
   std::array<uint64_t, kMaxKinds> scan{};
   // Per event kind: bit f when some per-item test on f has no prefilter.
   std::array<uint32_t, kMaxKinds> ungated{};
+  // Per event kind: (rule, field) of per-item tests with no prefilter whose
+  // rule needs a hit elsewhere; the field is scanned when the rule is a
+  // candidate.
+  std::array<std::vector<std::pair<uint32_t, uint32_t>>, kMaxKinds> lazy_ungated;
+  // Rules that cannot hold through their per-item tests alone.
+  std::vector<bool> needs_other_hit;
   // Per event kind: enabled rules whose condition holds with no test hit.
   std::array<std::vector<uint32_t>, kMaxKinds> always;
 
@@ -404,13 +424,20 @@ void RuleSet::Impl::add_gate(const detail::Test& test, size_t f, PatternList& wh
       ++atoms;
     }
   }
+  const bool lazy = needs_other_hit[test.rule];
   if (atoms == 0 || atoms > 32) {
     for (uint32_t k = 0; k < kMaxKinds; ++k) {
-      if (rule.kinds & (1u << k)) ungated[k] |= 1u << f;
+      if (!(rule.kinds & (1u << k))) continue;
+      if (lazy) {
+        lazy_ungated[k].emplace_back(test.rule, static_cast<uint32_t>(f));
+      } else {
+        ungated[k] |= 1u << f;
+      }
     }
     return;
   }
 
+  gate_rule.push_back(lazy ? test.rule : kNoRule);
   test_rule.push_back(kGate | static_cast<uint32_t>(f));
   test_full.push_back(atoms > 1 ? static_cast<uint32_t>((1ull << atoms) - 1) : 0u);
   for (size_t i = 0; i < patterns.size(); ++i) {
@@ -456,6 +483,33 @@ void RuleSet::Impl::compile(Program& p) {
       allow_empty[t].push_back(empty);
     }
   }
+
+  // Which tests are scanned per item, and which rules cannot hold through
+  // those alone (tried over every assignment of them, with all else false).
+  auto per_item_test = [](const detail::Test& test) {
+    if (all_fields()[static_cast<size_t>(test.field)].type != FieldType::List) return false;
+    if (test.atoms.size() != 1 || test.atoms[0].op == Op::Regex) return true;
+    return std::any_of(test.atoms[0].values.begin(), test.atoms[0].values.end(),
+                       [](const std::string& v) { return v.find('\0') != std::string::npos; });
+  };
+  std::vector<std::vector<uint32_t>> item_tests(rules.size());
+  for (uint32_t t = 0; t < p.tests.size(); ++t) {
+    if (per_item_test(p.tests[t])) item_tests[p.tests[t].rule].push_back(t);
+  }
+  needs_other_hit.assign(rules.size(), false);
+  for (uint32_t r = 0; r < rules.size(); ++r) {
+    const std::vector<uint32_t>& mine = item_tests[r];
+    if (mine.empty() || mine.size() > 10) continue;
+    bool can_hold = false;
+    for (uint32_t set = 0; set < (1u << mine.size()) && !can_hold; ++set) {
+      can_hold = eval(roots[r], [&](uint32_t t) {
+        const auto it = std::find(mine.begin(), mine.end(), t);
+        return it != mine.end() && (set & (1u << (it - mine.begin())));
+      });
+    }
+    needs_other_hit[r] = !can_hold;
+  }
+  gate_base = static_cast<uint32_t>(p.tests.size());
 
   std::array<PatternList, kFieldCount> whole_lists, item_lists;
   auto add = [](PatternList& out, std::string expr, unsigned flags, PatternRef ref, const Atom& a,
@@ -584,6 +638,9 @@ RuleSet::Scratch::Scratch(const RuleSet& set) : impl_(std::make_unique<Impl>()) 
   impl_->set = &s;
   impl_->test_rule = s.test_rule.data();
   impl_->test_full = s.test_full.data();
+  impl_->gate_rule = s.gate_rule.data();
+  impl_->gate_base = s.gate_base;
+  impl_->pending.reserve(s.gate_rule.size());
   auto alloc = [&](const Database& d) {
     if (d.db && hs_alloc_scratch(d.db, &impl_->hs) != HS_SUCCESS) {
       hs_free_scratch(impl_->hs);
@@ -652,6 +709,18 @@ void RuleSet::match(const EventFields& ev, Scratch& scratch, std::vector<const R
     scan_value(set.whole[f], v, s);
   }
 
+  // Candidates so far: rules with a hit test, and rules that may hold without
+  // one. Gates of rules that need another hit count only for candidates.
+  for (uint32_t r : always) s.add_candidate(r);
+  for (uint32_t g : s.pending) {
+    if (s.rule_gen[set.gate_rule[g - set.gate_base]] == s.gen) {
+      s.items_needed |= 1u << (set.test_rule[g] & ~kGate);
+    }
+  }
+  for (const auto& [rule, field] : set.lazy_ungated[ev.kind]) {
+    if (s.rule_gen[rule] == s.gen) s.items_needed |= 1u << field;
+  }
+
   // List fields with regex or several-operator tests: one scan per item.
   const uint32_t items = (s.items_needed | set.ungated[ev.kind]) & ev.present;
   for (uint32_t fields = static_cast<uint32_t>(todo >> 32) & items; fields != 0;
@@ -667,8 +736,6 @@ void RuleSet::match(const EventFields& ev, Scratch& scratch, std::vector<const R
     }
   }
 
-  // Candidates: rules with a hit test, and rules that may hold without one.
-  for (uint32_t r : always) s.add_candidate(r);
   std::sort(s.candidates.begin(), s.candidates.end());
 
   const uint32_t kind_bit = 1u << ev.kind;

@@ -69,6 +69,34 @@ TEST(Condition, test_on_absent_field_is_false_inside_all) {
   EXPECT_EQ(match_ids(*set, named("curl").set(FieldId::ParentName, "")), Ids{"r"});
 }
 
+// Per-item tests (regex on proc.args) of rules that need another hit are
+// scanned only for candidates; these check that nothing is lost that way.
+TEST(Condition, per_item_tests_combine_with_other_tests) {
+  const auto gated =
+      one_rule("{all: [{proc.name: chmod}, {proc.args: {regex: '^[0-7]?[4-7][0-7]{3}$'}}]}");
+  EXPECT_EQ(match_ids(*gated, named("chmod").argv({"chmod", "4755", "x"})), Ids{"r"});
+  EXPECT_TRUE(match_ids(*gated, named("chown").argv({"chown", "4755", "x"})).empty());
+  EXPECT_TRUE(match_ids(*gated, named("chmod").argv({"chmod", "755", "x"})).empty());
+
+  const auto ungated = one_rule("{all: [{proc.name: x}, {proc.args: {regex: '^$'}}]}");
+  EXPECT_EQ(match_ids(*ungated, named("x").argv({"x", ""})), Ids{"r"});
+  EXPECT_TRUE(match_ids(*ungated, named("y").argv({"x", ""})).empty());
+  EXPECT_TRUE(match_ids(*ungated, named("x").argv({"x", "a"})).empty());
+
+  const auto either = one_rule("{any: [{proc.name: x}, {proc.args: {regex: '^-z$'}}]}");
+  EXPECT_EQ(match_ids(*either, named("y").argv({"y", "-z"})), Ids{"r"});
+  EXPECT_TRUE(match_ids(*either, named("y").argv({"y", "-zz"})).empty());
+
+  const auto negated = one_rule("{all: [{proc.name: x}, {not: {proc.args: {regex: '^-z$'}}}]}");
+  EXPECT_TRUE(match_ids(*negated, named("x").argv({"x", "-z"})).empty());
+  EXPECT_EQ(match_ids(*negated, named("x").argv({"x", "-zz"})), Ids{"r"});
+  EXPECT_EQ(match_ids(*negated, named("x").argv({"x", "-y"})), Ids{"r"});
+
+  const auto only_not = one_rule("{not: {proc.args: {regex: '^-z$'}}}");
+  EXPECT_TRUE(match_ids(*only_not, named("x").argv({"x", "-z"})).empty());
+  EXPECT_EQ(match_ids(*only_not, named("x").argv({"x", "-zz"})), Ids{"r"});
+}
+
 TEST(Kinds, rule_applies_only_to_its_kinds) {
   const auto set =
       RuleSet::parse(rule("exec_only", "{proc.name: x}") +
