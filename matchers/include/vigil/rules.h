@@ -43,6 +43,7 @@ struct Rule {
   uint32_t kinds = 0;             //!< bit (1 << vigil_kind) per kind the rule applies to
   std::string file;               //!< where it was defined
   int line = 0;
+  bool enabled = true;  //!< a disabled rule is loaded and checked but never matches
 };
 
 //! A loaded, compiled set of rules. Immutable and shared read-only by every
@@ -66,6 +67,10 @@ class RuleSet {
     ~Scratch();
     Scratch(const Scratch&) = delete;
     Scratch& operator=(const Scratch&) = delete;
+
+    //! Hyperscan scans that failed (none unless the library misbehaves); an
+    //! event whose scan failed may miss alerts. Read it from the owning thread.
+    uint64_t scan_errors() const;
 
    private:
     friend class RuleSet;
