@@ -24,7 +24,9 @@ static_assert(in_id_order(), "kFields must list every field in FieldId order");
 
 }  // namespace
 
-const std::array<FieldInfo, kFieldCount>& all_fields() { return kFields; }
+const std::array<FieldInfo, kFieldCount>& all_fields() {
+  return kFields;
+}
 
 std::optional<FieldId> field_by_name(std::string_view name) {
   for (const FieldInfo& f : kFields) {

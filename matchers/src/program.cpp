@@ -96,7 +96,9 @@ std::string_view describe(const YAML::Node& n) {
   }
 }
 
-bool is_string(const YAML::Node& n) { return describe(n) == "a string"; }
+bool is_string(const YAML::Node& n) {
+  return describe(n) == "a string";
+}
 
 // Reads one file. Holds the file's index so every node can become a Where.
 class FileReader {

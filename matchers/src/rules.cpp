@@ -575,7 +575,9 @@ void RuleSet::Impl::compile(Program& p) {
 RuleSet::RuleSet() : impl_(std::make_unique<Impl>()) {}
 RuleSet::~RuleSet() = default;
 
-const std::vector<Rule>& RuleSet::rules() const { return impl_->rules; }
+const std::vector<Rule>& RuleSet::rules() const {
+  return impl_->rules;
+}
 
 namespace {
 
@@ -656,9 +658,13 @@ RuleSet::Scratch::Scratch(const RuleSet& set) : impl_(std::make_unique<Impl>()) 
   impl_->candidates.reserve(s.rules.size());
 }
 
-RuleSet::Scratch::~Scratch() { hs_free_scratch(impl_->hs); }
+RuleSet::Scratch::~Scratch() {
+  hs_free_scratch(impl_->hs);
+}
 
-uint64_t RuleSet::Scratch::scan_errors() const { return impl_->scan_errors; }
+uint64_t RuleSet::Scratch::scan_errors() const {
+  return impl_->scan_errors;
+}
 
 namespace {
 
@@ -741,7 +747,9 @@ void RuleSet::match(const EventFields& ev, Scratch& scratch, std::vector<const R
   const uint32_t kind_bit = 1u << ev.kind;
   const uint32_t* test_gen = s.test_gen.data();
   const uint32_t gen = s.gen;
-  auto hit = [test_gen, gen](uint32_t t) { return test_gen[t] == gen; };
+  auto hit = [test_gen, gen](uint32_t t) {
+    return test_gen[t] == gen;
+  };
   for (uint32_t r : s.candidates) {
     const Rule& rule = set.rules[r];
     if ((rule.kinds & kind_bit) && set.eval(set.roots[r], hit)) out.push_back(&rule);

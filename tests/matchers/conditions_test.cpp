@@ -15,7 +15,9 @@ using testing::match_ids;
 using testing::one_rule;
 using Ids = std::vector<std::string>;
 
-Event named(std::string_view name) { return Event().set(FieldId::ProcName, name); }
+Event named(std::string_view name) {
+  return Event().set(FieldId::ProcName, name);
+}
 
 // One rule entry; `extra` is more YAML lines of the rule (each ending in \n).
 std::string rule(std::string_view id, std::string_view condition, std::string_view extra = "") {

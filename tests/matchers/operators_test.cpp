@@ -15,7 +15,9 @@ bool hits(std::string_view condition, const Event& ev) {
   return !match_ids(*set, ev).empty();
 }
 
-Event exe(std::string_view path) { return Event().set(FieldId::ProcExe, path); }
+Event exe(std::string_view path) {
+  return Event().set(FieldId::ProcExe, path);
+}
 
 template <class... A>
 Event args(A... a) {
