@@ -12,6 +12,15 @@ constexpr std::array<FieldInfo, kFieldCount> kFields{{
     {FieldId::ParentExe, "parent.exe", FieldType::String},
     {FieldId::ParentName, "parent.name", FieldType::String},
     {FieldId::ParentCmdline, "parent.cmdline", FieldType::String},
+    {FieldId::FilePath, "file.path", FieldType::String},
+    {FieldId::FileRequested, "file.requested", FieldType::String},
+    {FieldId::FilePath2, "file.path2", FieldType::String},
+    {FieldId::FileRequested2, "file.requested2", FieldType::String},
+    {FieldId::FileFstype, "file.fstype", FieldType::String},
+    {FieldId::NetSaddr, "net.saddr", FieldType::String},
+    {FieldId::NetDaddr, "net.daddr", FieldType::String},
+    {FieldId::NetUnixPath, "net.unix_path", FieldType::String},
+    {FieldId::PrivName, "priv.name", FieldType::String},
 }};
 
 constexpr bool in_id_order() {

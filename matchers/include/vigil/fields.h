@@ -19,14 +19,23 @@ enum class FieldType : uint8_t {
 };
 
 enum class FieldId : uint8_t {
-  ProcExe,        //!< proc.exe: resolved path of the executable
-  ProcName,       //!< proc.name: base name of the file the caller passed to exec
-  ProcArgs,       //!< proc.args: the arguments, argv[0] included
-  ProcCmdline,    //!< proc.cmdline: the arguments joined by single spaces
-  ProcCwd,        //!< proc.cwd: working directory at exec
-  ParentExe,      //!< parent.exe
-  ParentName,     //!< parent.name
-  ParentCmdline,  //!< parent.cmdline
+  ProcExe,         //!< proc.exe: resolved path of the executable
+  ProcName,        //!< proc.name: base name of the file the caller passed to exec
+  ProcArgs,        //!< proc.args: the arguments, argv[0] included
+  ProcCmdline,     //!< proc.cmdline: the arguments joined by single spaces
+  ProcCwd,         //!< proc.cwd: working directory at exec
+  ParentExe,       //!< parent.exe
+  ParentName,      //!< parent.name
+  ParentCmdline,   //!< parent.cmdline
+  FilePath,        //!< file.path: absolute path of the file acted on (exec_failed: the one tried)
+  FileRequested,   //!< file.requested: that path as the caller passed it
+  FilePath2,       //!< file.path2: rename's and link's new name, mount's source
+  FileRequested2,  //!< file.requested2: that as passed; symlink's target
+  FileFstype,      //!< file.fstype: mount's file system type
+  NetSaddr,        //!< net.saddr: local address as text ("10.0.0.1", "::1")
+  NetDaddr,        //!< net.daddr: remote address as text
+  NetUnixPath,     //!< net.unix_path: unix socket path; abstract names as "@name"
+  PrivName,        //!< priv.name: PR_SET_NAME's name, a module's, a BPF program's or map's
   Count,
 };
 
