@@ -15,6 +15,10 @@ struct vigil_str vigil_anchor_str;
 struct vigil_exec vigil_anchor_exec;
 struct vigil_fork vigil_anchor_fork;
 struct vigil_exit vigil_anchor_exit;
+struct vigil_exec_failed vigil_anchor_exec_failed;
+struct vigil_file vigil_anchor_file;
+struct vigil_net vigil_anchor_net;
+struct vigil_priv vigil_anchor_priv;
 struct vigil_stats vigil_anchor_stats;
 
 char LICENSE[] SEC("license") = "GPL";

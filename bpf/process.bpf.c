@@ -4,8 +4,17 @@
  * BTF-typed tracepoints. These fire once per event whatever syscall caused
  * it (execve, execveat, fork, vfork, clone, clone3), after the kernel has
  * done the work, so what they report is what happened, not what was asked.
+ * Which call it was and its flags come from the caller's saved registers;
+ * execveat's flags, which the exec wipes from them, are kept from its entry.
+ * A failed exec has no scheduler event: the execve/execveat exit reports it.
  */
 #include "vigil.bpf.h"
+
+#define PF_KTHREAD 0x00200000
+#define PF_IO_WORKER 0x00000010
+#define VIGIL_SIGCHLD 17
+#define VIGIL_CLONE_VM 0x00000100
+#define VIGIL_CLONE_VFORK 0x00004000
 
 /* Since 6.6 the inode times are private (__i_mtime), since 6.11 split. */
 struct inode___v66 {
@@ -66,6 +75,32 @@ static __always_inline void vigil_put_args(struct vigil_exec *e, __u32 *off, str
 	*off += len & VIGIL_ARGS_MAX;
 }
 
+/* Which call started the exec, and execveat's arguments kept at its entry. */
+static __always_inline void vigil_exec_syscall(struct vigil_exec *e, struct task_struct *p,
+					       __u32 old_pid)
+{
+	struct pt_regs *regs = vigil_user_regs(p);
+	struct vigil_stash *st = bpf_map_lookup_elem(&vigil_stash, &old_pid);
+	long nr = VIGIL_SYSCALL_NR(regs);
+
+	e->syscall = VIGIL_SYS_NONE;
+	e->_pad = 0;
+	e->_pad2 = 0;
+	e->at_flags = 0;
+	e->dirfd = AT_FDCWD;
+	if (st && st->v[3] == VIGIL_SYS_EXECVEAT) {
+		e->syscall = VIGIL_SYS_EXECVEAT;
+		e->dirfd = st->v[0];
+		e->at_flags = st->v[1];
+		bpf_map_delete_elem(&vigil_stash, &old_pid);
+	} else if (nr == VIGIL_NR_EXECVEAT) {
+		e->syscall = VIGIL_SYS_EXECVEAT;
+		vigil_count(VIGIL_KIND_EXEC, VIGIL_CNT_READ_FAIL);
+	} else if (nr == VIGIL_NR_EXECVE) {
+		e->syscall = VIGIL_SYS_EXECVE;
+	}
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(vigil_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -89,6 +124,7 @@ int BPF_PROG(vigil_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 	e->argc = bprm->argc;
 	e->old_pid = old_pid;
 	e->flags = 0;
+	vigil_exec_syscall(e, p, old_pid);
 	e->exe_ino = inode->i_ino;
 	e->exe_size = inode->i_size;
 	e->exe_mtime_ns = vigil_inode_mtime_ns(inode);
@@ -137,6 +173,46 @@ int BPF_PROG(vigil_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 	return 0;
 }
 
+/*
+ * The call that created @child and its flags, from @parent's registers: it
+ * is still inside that call. A kernel thread, or an io_uring worker that a
+ * task's io_uring call spawns, has none.
+ */
+static __always_inline void vigil_fork_syscall(struct vigil_fork *f, struct task_struct *parent,
+					       struct task_struct *child)
+{
+	struct pt_regs *regs = vigil_user_regs(parent);
+	__u64 flags = 0;
+	long nr;
+
+	f->syscall = VIGIL_SYS_NONE;
+	f->clone_flags = 0;
+	if ((parent->flags & PF_KTHREAD) || (child->flags & PF_IO_WORKER))
+		return;
+	nr = VIGIL_SYSCALL_NR(regs);
+	switch (nr) {
+	case VIGIL_NR_CLONE:
+		f->syscall = VIGIL_SYS_CLONE;
+		f->clone_flags = VIGIL_ARG1(regs);
+		break;
+	case VIGIL_NR_CLONE3:
+		f->syscall = VIGIL_SYS_CLONE3;
+		/* struct clone_args starts with its u64 flags. */
+		if (bpf_probe_read_user(&flags, sizeof(flags), (void *)VIGIL_ARG1(regs)))
+			vigil_count(VIGIL_KIND_FORK, VIGIL_CNT_READ_FAIL);
+		f->clone_flags = flags;
+		break;
+	case VIGIL_NR_FORK:
+		f->syscall = VIGIL_SYS_FORK;
+		f->clone_flags = VIGIL_SIGCHLD;
+		break;
+	case VIGIL_NR_VFORK:
+		f->syscall = VIGIL_SYS_VFORK;
+		f->clone_flags = VIGIL_CLONE_VM | VIGIL_CLONE_VFORK | VIGIL_SIGCHLD;
+		break;
+	}
+}
+
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(vigil_fork, struct task_struct *parent, struct task_struct *child)
 {
@@ -156,6 +232,7 @@ int BPF_PROG(vigil_fork, struct task_struct *parent, struct task_struct *child)
 	f->creator_tid = parent->pid;
 	f->flags = thread ? VIGIL_FORK_THREAD : 0;
 	f->_pad = 0;
+	vigil_fork_syscall(f, parent, child);
 	bpf_ringbuf_submit(f, 0);
 	vigil_count(VIGIL_KIND_FORK, VIGIL_CNT_EMITTED);
 	return 0;
@@ -182,4 +259,80 @@ int BPF_PROG(vigil_exit, struct task_struct *p)
 	bpf_ringbuf_submit(x, 0);
 	vigil_count(VIGIL_KIND_EXIT, VIGIL_CNT_EMITTED);
 	return 0;
+}
+
+/* execveat's flags do not survive a successful exec: keep them for it. */
+SEC("tp/syscalls/sys_enter_execveat")
+int vigil_execveat_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	__u32 tid = bpf_get_current_pid_tgid();
+	struct vigil_stash st = {};
+
+	if (vigil_is_self())
+		return 0;
+	st.v[0] = (__s32)ctx->args[0];
+	st.v[1] = ctx->args[4];
+	st.v[3] = VIGIL_SYS_EXECVEAT;
+	if (bpf_map_update_elem(&vigil_stash, &tid, &st, BPF_ANY))
+		vigil_count(VIGIL_KIND_EXEC, VIGIL_CNT_READ_FAIL);
+	return 0;
+}
+
+static __always_inline int vigil_exec_failed(long ret, __u16 syscall, long dirfd,
+					     const char *filename, __u32 at_flags)
+{
+	struct task_struct *task = vigil_current();
+	struct vigil_record_buf *buf = vigil_record_buf();
+	struct vigil_exec_failed *e;
+	bool trunc = false, lexical = false;
+	__u32 off = sizeof(*e);
+
+	if (!buf)
+		return 0;
+	e = (void *)buf->data;
+	__builtin_memset(e, 0, sizeof(*e));
+	vigil_fill_task(&e->task, task);
+	e->ret = ret;
+	e->syscall = syscall;
+	e->dirfd = dirfd;
+	e->at_flags = at_flags;
+	if (!vigil_put_user_str(e, &off, &e->filename, filename, VIGIL_PATH_MAX, &trunc) ||
+	    !vigil_put_at_path(e, &off, &e->path, &e->filename, dirfd, task, &trunc, &lexical))
+		vigil_count(VIGIL_KIND_EXEC_FAILED, VIGIL_CNT_READ_FAIL);
+	if (trunc) {
+		e->flags |= VIGIL_EXEC_FAILED_TRUNCATED;
+		vigil_count(VIGIL_KIND_EXEC_FAILED, VIGIL_CNT_TRUNCATED);
+	}
+	vigil_submit(e, off, VIGIL_KIND_EXEC_FAILED);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_exit_execve")
+int vigil_execve_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs;
+
+	if (ctx->ret >= 0 || vigil_is_self())
+		return 0;
+	regs = vigil_user_regs(vigil_current());
+	return vigil_exec_failed(ctx->ret, VIGIL_SYS_EXECVE, AT_FDCWD, (void *)VIGIL_ARG1(regs), 0);
+}
+
+SEC("tp/syscalls/sys_exit_execveat")
+int vigil_execveat_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	__u32 tid = bpf_get_current_pid_tgid();
+	struct pt_regs *regs;
+
+	if (vigil_is_self())
+		return 0;
+	/* A successful exec took its entry's stash; a failed one leaves it. */
+	if (ctx->ret >= 0)
+		return 0;
+	bpf_map_delete_elem(&vigil_stash, &tid);
+	if (!vigil_wants(VIGIL_KIND_EXEC_FAILED))
+		return 0;
+	regs = vigil_user_regs(vigil_current());
+	return vigil_exec_failed(ctx->ret, VIGIL_SYS_EXECVEAT, (__s32)VIGIL_ARG1(regs),
+				 (void *)VIGIL_ARG2(regs), VIGIL_ARG5(regs));
 }

@@ -6,6 +6,8 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "vigil/driver.h"
 #include "vigil/sensor.h"
@@ -29,8 +31,18 @@ void setup_logging(int verbosity);
 std::atomic<bool>& stop_flag();
 void install_signals();
 
+//! What a subcommand wants from the live driver.
+struct LiveWants {
+  bool threads = false;                    //!< thread creation and exit too
+  uint64_t kinds = kAllKinds;              //!< bit (1 << kind) per kind wanted
+  std::vector<std::string> open_prefixes;  //!< see BpfOptions::open_prefixes
+};
+
 //! The driver for live events on this host. Throws DriverError.
-std::unique_ptr<Driver> make_live_driver(const SensorFlags& flags, bool threads);
+std::unique_ptr<Driver> make_live_driver(const SensorFlags& flags, const LiveWants& wants);
+
+//! Kind names, comma-separated, of the kinds in `mask`.
+std::string kind_list(uint64_t mask);
 
 void add_run_command(CLI::App& app, int& exit_code);
 void add_trace_command(CLI::App& app, int& exit_code);

@@ -58,12 +58,29 @@ void add_sensor_flags(CLI::App* cmd, SensorFlags& f) {
   cmd->add_flag("-v,--verbose", f.verbosity, "Debug logging, libbpf's included");
 }
 
-std::unique_ptr<Driver> make_live_driver(const SensorFlags& flags, bool threads) {
+std::string kind_list(uint64_t mask) {
+  std::string out;
+  for (uint16_t k = 1; k < kKindCount; ++k) {
+    if (!(mask & kind_bit(k))) continue;
+    if (!out.empty()) out += ',';
+    out += kind_name(k);
+  }
+  return out;
+}
+
+std::unique_ptr<Driver> make_live_driver(const SensorFlags& flags, const LiveWants& wants) {
   BpfOptions bo;
   bo.ring_bytes = flags.ring_mib << 20;
-  bo.threads = threads;
+  bo.threads = wants.threads;
+  bo.kinds = wants.kinds;
+  bo.open_prefixes = wants.open_prefixes;
   auto driver = std::make_unique<BpfDriver>(bo);
-  spdlog::info("driver: ebpf attached (ring buffer {} MiB)", flags.ring_mib);
+  spdlog::info("driver: ebpf attached (ring buffer {} MiB), kinds: {}", flags.ring_mib,
+               kind_list(driver->attached_kinds()));
+  if (!bo.open_prefixes.empty()) {
+    spdlog::info("driver: opens filtered in the kernel to {} path prefixes",
+                 bo.open_prefixes.size());
+  }
   return driver;
 }
 

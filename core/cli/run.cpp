@@ -43,8 +43,10 @@ void add_run_command(CLI::App& app, int& exit_code) {
       }
       spdlog::info("detector: evaluated={} alerts={}", evaluated, alerts);
     };
+    LiveWants wants;
+    wants.kinds = Detector::kinds_of(*rules);
     exit_code = run_sensor(
-        flags->sensor, [&] { return make_live_driver(*flags, false); }, make, stop_flag(), report);
+        flags->sensor, [&] { return make_live_driver(*flags, wants); }, make, stop_flag(), report);
   });
 }
 

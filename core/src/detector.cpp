@@ -1,5 +1,9 @@
 #include "vigil/detector.h"
 
+#include <sys/socket.h>
+
+#include "vigil/event_text.h"
+
 namespace vigil {
 namespace {
 
@@ -17,8 +21,9 @@ Lineage lineage_of(const EventView& ev, const ProcessTable& table, ProcessInfo& 
 
 }  // namespace
 
-void fill_fields(rules::EventFields& fields, std::string& cmdline, const EventView& ev,
+void fill_fields(rules::EventFields& fields, FieldScratch& scratch, const EventView& ev,
                  const Lineage& lin) {
+  std::string& cmdline = scratch.cmdline;
   fields = {};
   fields.kind = ev.kind();
 
@@ -50,20 +55,73 @@ void fill_fields(rules::EventFields& fields, std::string& cmdline, const EventVi
     fields.set(FieldId::ParentName, img.name);
     fields.set(FieldId::ParentCmdline, img.cmdline);
   }
+
+  switch (kind_family(ev.kind())) {
+    case Family::ExecFailed: {
+      const auto& e = ev.as<vigil_exec_failed>();
+      fields.set(FieldId::FilePath, exec_failed_path(ev, scratch.path));
+      fields.set(FieldId::FileRequested, ev.str(e.filename));
+      break;
+    }
+    case Family::File: {
+      const auto& f = ev.as<vigil_file>();
+      const uint16_t kind = ev.kind();
+      fields.set(FieldId::FilePath, file_path(ev, false, scratch.path));
+      fields.set(FieldId::FileRequested, ev.str(f.requested));
+      if (kind == VIGIL_KIND_RENAME || kind == VIGIL_KIND_LINK || kind == VIGIL_KIND_MOUNT) {
+        fields.set(FieldId::FilePath2, file_path(ev, true, scratch.path2));
+      }
+      if (kind == VIGIL_KIND_RENAME || kind == VIGIL_KIND_LINK || kind == VIGIL_KIND_MOUNT ||
+          kind == VIGIL_KIND_SYMLINK) {
+        fields.set(FieldId::FileRequested2, ev.str(f.requested2));
+      }
+      if (kind == VIGIL_KIND_MOUNT) fields.set(FieldId::FileFstype, ev.str(f.fstype));
+      break;
+    }
+    case Family::Net: {
+      const auto& n = ev.as<vigil_net>();
+      if (n.family == AF_UNIX) {
+        format_unix_path(ev.str(n.unix_path), scratch.unix_path);
+        fields.set(FieldId::NetUnixPath, scratch.unix_path);
+      } else {
+        format_address(n.family, n.saddr, scratch.saddr);
+        format_address(n.family, n.daddr, scratch.daddr);
+        fields.set(FieldId::NetSaddr, scratch.saddr);
+        fields.set(FieldId::NetDaddr, scratch.daddr);
+      }
+      break;
+    }
+    case Family::Priv: {
+      const auto& p = ev.as<vigil_priv>();
+      if (p.name.len > 0) fields.set(FieldId::PrivName, ev.str(p.name));
+      if (p.path.len > 0) fields.set(FieldId::FilePath, ev.str(p.path));
+      break;
+    }
+    default:
+      break;
+  }
 }
 
 Detector::Detector(std::shared_ptr<const rules::RuleSet> rules, const ProcessTable& table,
                    LineSink& sink, const RenderContext& ctx)
     : rules_(std::move(rules)), scratch_(*rules_), table_(table), sink_(sink), ctx_(ctx) {
-  for (const auto& r : rules_->rules()) kinds_ |= r.kinds;
+  kinds_ = kinds_of(*rules_);
+}
+
+uint64_t Detector::kinds_of(const rules::RuleSet& rules) {
+  uint64_t kinds = 0;
+  for (const auto& r : rules.rules()) {
+    if (r.enabled) kinds |= r.kinds;
+  }
+  return kinds;
 }
 
 void Detector::on_event(const EventView& ev) {
-  if (!(kinds_ & (1u << ev.kind()))) return;
+  if (!(kinds_ & kind_bit(ev.kind()))) return;
   evaluated_.add();
 
   const Lineage lin = lineage_of(ev, table_, self_, parent_);
-  fill_fields(fields_, cmdline_, ev, lin);
+  fill_fields(fields_, scratch_fields_, ev, lin);
   matched_.clear();
   rules_->match(fields_, scratch_, matched_);
 
@@ -76,11 +134,11 @@ void Detector::on_event(const EventView& ev) {
   }
 }
 
-Tracer::Tracer(uint32_t kinds, const ProcessTable& table, LineSink& sink, const RenderContext& ctx)
+Tracer::Tracer(uint64_t kinds, const ProcessTable& table, LineSink& sink, const RenderContext& ctx)
     : kinds_(kinds), table_(table), sink_(sink), ctx_(ctx) {}
 
 void Tracer::on_event(const EventView& ev) {
-  if (!(kinds_ & (1u << ev.kind()))) return;
+  if (!(kinds_ & kind_bit(ev.kind()))) return;
   const Lineage lin = lineage_of(ev, table_, self_, parent_);
   std::string line;
   line.reserve(1024);

@@ -1,5 +1,10 @@
 #include "vigil/render.h"
 
+#include <sys/socket.h>
+
+#include <cstdio>
+
+#include "vigil/event_text.h"
 #include "vigil/json.h"
 
 namespace vigil {
@@ -71,14 +76,171 @@ void write_parent(JsonWriter& w, const EventView& ev, const Lineage& lin,
   w.end_object();
 }
 
+// Capability sets and other 64-bit masks as hex text: JSON numbers past
+// 2^53 lose bits in many readers.
+void hex_field(JsonWriter& w, std::string_view key, uint64_t v) {
+  char buf[24];
+  const int n = std::snprintf(buf, sizeof(buf), "0x%016llx", static_cast<unsigned long long>(v));
+  w.field(key, std::string_view(buf, n > 0 ? static_cast<size_t>(n) : 0));
+}
+
+void ids_field(JsonWriter& w, std::string_view key, const __u32 (&ids)[4]) {
+  w.key(key).begin_array();
+  for (uint32_t id : ids) w.number(id);
+  w.end_array();
+}
+
+// The result of a call: its value, and the error's name when it failed.
+void write_result(JsonWriter& w, int64_t ret) {
+  w.field("ret", ret);
+  if (const std::string_view e = error_name(ret); !e.empty()) w.field("error", e);
+}
+
+void write_file(JsonWriter& w, const EventView& ev) {
+  const auto& f = ev.as<vigil_file>();
+  const uint16_t kind = ev.kind();
+  std::string scratch;
+  w.key("file").begin_object();
+  w.field("path", file_path(ev, false, scratch));
+  w.field("requested", ev.str(f.requested));
+  w.field("path_lexical", bool(f.info & VIGIL_FILE_LEXICAL));
+  if (kind == VIGIL_KIND_RENAME || kind == VIGIL_KIND_LINK || kind == VIGIL_KIND_MOUNT ||
+      kind == VIGIL_KIND_SYMLINK) {
+    if (kind != VIGIL_KIND_SYMLINK) {
+      w.field("path2", file_path(ev, true, scratch));
+      w.field("path2_lexical", bool(f.info & VIGIL_FILE_LEXICAL2));
+    }
+    w.field("requested2", ev.str(f.requested2));
+  }
+  if (kind == VIGIL_KIND_MOUNT) w.field("fstype", ev.str(f.fstype));
+  w.field("flags", f.flags);
+  if (kind == VIGIL_KIND_OPEN || kind == VIGIL_KIND_MKDIR || kind == VIGIL_KIND_CHMOD) {
+    w.field("mode", f.mode);
+  }
+  if (kind == VIGIL_KIND_OPEN) {
+    w.field("created", bool(f.info & VIGIL_FILE_CREATED));
+    if (f.syscall == VIGIL_SYS_OPENAT2) w.field("resolve", f.resolve);
+  }
+  if (kind == VIGIL_KIND_CHOWN) w.field("uid", f.uid).field("gid", f.gid);
+  if (kind == VIGIL_KIND_TRUNCATE) w.field("length", f.length);
+  w.field("fd", f.fd);
+  if (kind == VIGIL_KIND_RENAME || kind == VIGIL_KIND_LINK || kind == VIGIL_KIND_MOUNT) {
+    w.field("fd2", f.fd2);
+  }
+  if (f.ino != 0) w.field("ino", f.ino).field("dev", f.dev);
+  if (f.info & VIGIL_FILE_IO_URING) w.field("io_uring", true);
+  if (f.info & VIGIL_FILE_TRUNCATED) w.field("truncated", true);
+  if (f.info & VIGIL_FILE_FAULT) w.field("incomplete", true);
+  w.end_object();
+}
+
+std::string_view family_name(uint16_t family) {
+  switch (family) {
+    case AF_UNIX:
+      return "unix";
+    case AF_INET:
+      return "inet";
+    case AF_INET6:
+      return "inet6";
+    default:
+      return "other";
+  }
+}
+
+void write_net(JsonWriter& w, const EventView& ev) {
+  const auto& n = ev.as<vigil_net>();
+  std::string text;
+  w.key("net").begin_object();
+  w.field("family", family_name(n.family));
+  w.field("type", n.type);
+  if (n.family == AF_UNIX) {
+    const std::string_view raw = ev.str(n.unix_path);
+    format_unix_path(raw, text);
+    w.field("unix_path", std::string_view(text));
+    w.field("unix_abstract", !raw.empty() && raw[0] == '\0');
+  } else {
+    w.field("protocol", n.protocol);
+    format_address(n.family, n.saddr, text);
+    w.field("saddr", std::string_view(text)).field("sport", n.sport);
+    format_address(n.family, n.daddr, text);
+    w.field("daddr", std::string_view(text)).field("dport", n.dport);
+  }
+  w.field("fd", n.fd);
+  if (ev.kind() == VIGIL_KIND_LISTEN) w.field("backlog", n.arg);
+  if (ev.kind() == VIGIL_KIND_ACCEPT) w.field("accept_flags", n.arg);
+  if (n.info & VIGIL_NET_UNIX_TRUNCATED) w.field("truncated", true);
+  if (n.info & VIGIL_NET_FAULT) w.field("incomplete", true);
+  w.end_object();
+}
+
+void write_priv(JsonWriter& w, const EventView& ev) {
+  const auto& p = ev.as<vigil_priv>();
+  w.key("priv").begin_object();
+  switch (ev.kind()) {
+    case VIGIL_KIND_SETUID:
+    case VIGIL_KIND_SETGID:
+      ids_field(w, "ids", p.ids);
+      ids_field(w, "old_ids", p.old_ids);
+      ids_field(w, "new_ids", p.new_ids);
+      break;
+    case VIGIL_KIND_CAPSET:
+      w.field("target_pid", p.target_pid);
+      hex_field(w, "cap_effective", p.caps[0]);
+      hex_field(w, "cap_permitted", p.caps[1]);
+      hex_field(w, "cap_inheritable", p.caps[2]);
+      hex_field(w, "old_cap_effective", p.old_caps[0]);
+      hex_field(w, "old_cap_permitted", p.old_caps[1]);
+      hex_field(w, "old_cap_inheritable", p.old_caps[2]);
+      break;
+    case VIGIL_KIND_PTRACE:
+      w.field("request", p.request).field("target_pid", p.target_pid);
+      break;
+    case VIGIL_KIND_MODULE_LOAD:
+      w.field("params", ev.str(p.name)).field("path", ev.str(p.path));
+      w.field("fd", p.fd).field("flags", p.flags);
+      break;
+    case VIGIL_KIND_MODULE_DELETE:
+      w.field("name", ev.str(p.name)).field("flags", p.flags);
+      break;
+    case VIGIL_KIND_BPF:
+      w.field("command", p.request);
+      if (p.name.len > 0 || p.flags != 0) w.field("type", p.flags).field("name", ev.str(p.name));
+      break;
+    case VIGIL_KIND_UNSHARE:
+      hex_field(w, "flags", p.flags);
+      break;
+    case VIGIL_KIND_SETNS:
+      w.field("fd", p.fd);
+      hex_field(w, "flags", p.flags);
+      w.field("path", ev.str(p.path));
+      break;
+    case VIGIL_KIND_KILL:
+      w.field("target_pid", p.target_pid).field("target_tid", p.target_tid);
+      w.field("signal", p.signal);
+      break;
+    case VIGIL_KIND_PRCTL:
+      w.field("option", p.request).field("name", ev.str(p.name));
+      break;
+    default:
+      break;
+  }
+  if (p.info & VIGIL_PRIV_TRUNCATED) w.field("truncated", true);
+  if (p.info & VIGIL_PRIV_FAULT) w.field("incomplete", true);
+  w.end_object();
+}
+
 void write_event(JsonWriter& w, const EventView& ev) {
   w.key("event").begin_object();
   w.field("kind", kind_name(ev.kind()));
   w.field("ts_ns", ev.hdr().ts_ns);
-  switch (ev.kind()) {
-    case VIGIL_KIND_EXEC: {
+  switch (kind_family(ev.kind())) {
+    case Family::Exec: {
       const auto& e = ev.as<vigil_exec>();
+      if (e.syscall != VIGIL_SYS_NONE) w.field("syscall", syscall_name(e.syscall));
       w.field("filename", ev.str(e.filename));
+      if (e.syscall == VIGIL_SYS_EXECVEAT) {
+        w.field("dirfd", e.dirfd).field("at_flags", e.at_flags);
+      }
       w.field("exe_deleted", bool(e.flags & VIGIL_EXEC_EXE_DELETED));
       w.field("exe_memfd", bool(e.flags & VIGIL_EXEC_EXE_MEMFD));
       w.field("exe_dev", e.exe_dev).field("exe_ino", e.exe_ino).field("exe_size", e.exe_size);
@@ -90,13 +252,28 @@ void write_event(JsonWriter& w, const EventView& ev) {
       if (e.flags & VIGIL_EXEC_ARGS_FAULT) w.field("args_unreadable", true);
       break;
     }
-    case VIGIL_KIND_FORK: {
-      const auto& f = ev.as<vigil_fork>();
-      w.field("thread", bool(f.flags & VIGIL_FORK_THREAD));
-      w.field("creator_pid", f.creator_pid).field("creator_tid", f.creator_tid);
+    case Family::ExecFailed: {
+      const auto& e = ev.as<vigil_exec_failed>();
+      std::string scratch;
+      w.field("syscall", syscall_name(e.syscall));
+      write_result(w, e.ret);
+      w.field("filename", ev.str(e.filename));
+      w.field("path", exec_failed_path(ev, scratch));
+      if (e.syscall == VIGIL_SYS_EXECVEAT) {
+        w.field("dirfd", e.dirfd).field("at_flags", e.at_flags);
+      }
+      if (e.flags & VIGIL_EXEC_FAILED_TRUNCATED) w.field("paths_truncated", true);
       break;
     }
-    case VIGIL_KIND_EXIT: {
+    case Family::Fork: {
+      const auto& f = ev.as<vigil_fork>();
+      if (f.syscall != VIGIL_SYS_NONE) w.field("syscall", syscall_name(f.syscall));
+      w.field("thread", bool(f.flags & VIGIL_FORK_THREAD));
+      w.field("creator_pid", f.creator_pid).field("creator_tid", f.creator_tid);
+      hex_field(w, "clone_flags", f.clone_flags);
+      break;
+    }
+    case Family::Exit: {
       const auto& x = ev.as<vigil_exit>();
       w.field("thread", bool(x.flags & VIGIL_EXIT_THREAD));
       w.field("status", x.status);
@@ -107,7 +284,25 @@ void write_event(JsonWriter& w, const EventView& ev) {
       }
       break;
     }
-    default:
+    case Family::File: {
+      const auto& f = ev.as<vigil_file>();
+      w.field("syscall", syscall_name(f.syscall));
+      write_result(w, f.ret);
+      break;
+    }
+    case Family::Net: {
+      const auto& n = ev.as<vigil_net>();
+      w.field("syscall", syscall_name(n.syscall));
+      write_result(w, n.ret);
+      break;
+    }
+    case Family::Priv: {
+      const auto& p = ev.as<vigil_priv>();
+      w.field("syscall", syscall_name(p.syscall));
+      write_result(w, p.ret);
+      break;
+    }
+    case Family::None:
       break;
   }
   w.end_object();
@@ -116,6 +311,19 @@ void write_event(JsonWriter& w, const EventView& ev) {
 void write_body(JsonWriter& w, const EventView& ev, const Lineage& lin, const RenderContext& ctx) {
   w.field("host", std::string_view(ctx.host));
   write_event(w, ev);
+  switch (kind_family(ev.kind())) {
+    case Family::File:
+      write_file(w, ev);
+      break;
+    case Family::Net:
+      write_net(w, ev);
+      break;
+    case Family::Priv:
+      write_priv(w, ev);
+      break;
+    default:
+      break;
+  }
   write_proc(w, ev, lin, ctx);
   write_parent(w, ev, lin, ctx);
 }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <system_error>
@@ -25,11 +26,14 @@ uint64_t boot_ns_now() {
 void log_summary(const Driver& driver, const PipelineCounts& p, const StageCounts& out,
                  size_t table_size) {
   const KernelCounts k = driver.counts();
+  // One line per kind that counted anything: a kind not attached, or that
+  // saw nothing, has nothing to report.
   for (uint16_t kind = 1; kind < kKindCount; ++kind) {
     const auto& c = k.count[kind];
-    spdlog::info("{} {}: emitted={} dropped={} read_failed={} truncated={}", driver.name(),
-                 kind_name(kind), c[VIGIL_CNT_EMITTED], c[VIGIL_CNT_DROPPED],
-                 c[VIGIL_CNT_READ_FAIL], c[VIGIL_CNT_TRUNCATED]);
+    if (std::all_of(c.begin(), c.end(), [](uint64_t v) { return v == 0; })) continue;
+    spdlog::info("{} {}: emitted={} dropped={} read_failed={} truncated={} filtered={}",
+                 driver.name(), kind_name(kind), c[VIGIL_CNT_EMITTED], c[VIGIL_CNT_DROPPED],
+                 c[VIGIL_CNT_READ_FAIL], c[VIGIL_CNT_TRUNCATED], c[VIGIL_CNT_FILTERED]);
   }
   spdlog::info("reader: received={} invalid={} dropped={} queued={}", p.received, p.invalid,
                p.dropped, p.queued);

@@ -28,7 +28,37 @@ constexpr KindName kKinds[] = {
     {"exec", VIGIL_KIND_EXEC},
     {"fork", VIGIL_KIND_FORK},
     {"exit", VIGIL_KIND_EXIT},
+    {"exec_failed", VIGIL_KIND_EXEC_FAILED},
+    {"open", VIGIL_KIND_OPEN},
+    {"truncate", VIGIL_KIND_TRUNCATE},
+    {"unlink", VIGIL_KIND_UNLINK},
+    {"rmdir", VIGIL_KIND_RMDIR},
+    {"rename", VIGIL_KIND_RENAME},
+    {"chmod", VIGIL_KIND_CHMOD},
+    {"chown", VIGIL_KIND_CHOWN},
+    {"link", VIGIL_KIND_LINK},
+    {"symlink", VIGIL_KIND_SYMLINK},
+    {"mkdir", VIGIL_KIND_MKDIR},
+    {"mount", VIGIL_KIND_MOUNT},
+    {"umount", VIGIL_KIND_UMOUNT},
+    {"memfd_create", VIGIL_KIND_MEMFD_CREATE},
+    {"connect", VIGIL_KIND_CONNECT},
+    {"accept", VIGIL_KIND_ACCEPT},
+    {"bind", VIGIL_KIND_BIND},
+    {"listen", VIGIL_KIND_LISTEN},
+    {"setuid", VIGIL_KIND_SETUID},
+    {"setgid", VIGIL_KIND_SETGID},
+    {"capset", VIGIL_KIND_CAPSET},
+    {"ptrace", VIGIL_KIND_PTRACE},
+    {"module_load", VIGIL_KIND_MODULE_LOAD},
+    {"module_delete", VIGIL_KIND_MODULE_DELETE},
+    {"bpf", VIGIL_KIND_BPF},
+    {"unshare", VIGIL_KIND_UNSHARE},
+    {"setns", VIGIL_KIND_SETNS},
+    {"kill", VIGIL_KIND_KILL},
+    {"prctl", VIGIL_KIND_PRCTL},
 };
+static_assert(std::size(kKinds) + 1 == VIGIL_KIND_MAX, "every kind needs its rule name");
 
 struct OpName {
   std::string_view name;
@@ -215,7 +245,7 @@ class FileReader {
     Rule rule;
     rule.file = p_.files[file_];
     rule.line = entry.Mark().line + 1;
-    rule.kinds = 1u << VIGIL_KIND_EXEC;
+    rule.kinds = uint64_t{1} << VIGIL_KIND_EXEC;
     Where id_at;
     std::optional<YAML::Node> severity, tags, condition;
 
@@ -290,17 +320,22 @@ class FileReader {
     p_.rule_where.push_back(id_at);
   }
 
-  uint32_t read_kinds(const YAML::Node& k, const YAML::Node& v) const {
-    uint32_t kinds = 0;
+  uint64_t read_kinds(const YAML::Node& k, const YAML::Node& v) const {
+    uint64_t kinds = 0;
     auto names = string_sequence(k, v);
     if (names.empty()) fail(v, "empty 'kinds'");
     for (const auto& [name, at] : names) {
       auto it = std::find_if(std::begin(kKinds), std::end(kKinds),
                              [&](const KindName& kn) { return kn.name == name; });
       if (it == std::end(kKinds)) {
-        p_.fail(at, fmt::format("unknown kind '{}'; expected exec, fork or exit", name));
+        std::string known;
+        for (const KindName& kn : kKinds) {
+          known += known.empty() ? "" : ", ";
+          known += kn.name;
+        }
+        p_.fail(at, fmt::format("unknown kind '{}'; expected one of: {}", name, known));
       }
-      kinds |= 1u << it->kind;
+      kinds |= uint64_t{1} << it->kind;
     }
     return kinds;
   }

@@ -37,8 +37,8 @@ using detail::Op;
 using detail::Program;
 using detail::Where;
 
-// Kinds fit a uint32_t bitmask (Rule::kinds), so at most 32 of them.
-constexpr size_t kMaxKinds = 32;
+// Kinds fit a uint64_t bitmask (Rule::kinds), so at most 64 of them.
+constexpr size_t kMaxKinds = 64;
 
 // Which test and which of its atoms a pattern id stands for.
 struct PatternRef {
@@ -427,7 +427,7 @@ void RuleSet::Impl::add_gate(const detail::Test& test, size_t f, PatternList& wh
   const bool lazy = needs_other_hit[test.rule];
   if (atoms == 0 || atoms > 32) {
     for (uint32_t k = 0; k < kMaxKinds; ++k) {
-      if (!(rule.kinds & (1u << k))) continue;
+      if (!(rule.kinds & (uint64_t{1} << k))) continue;
       if (lazy) {
         lazy_ungated[k].emplace_back(test.rule, static_cast<uint32_t>(f));
       } else {
@@ -448,7 +448,7 @@ void RuleSet::Impl::add_gate(const detail::Test& test, size_t f, PatternList& wh
         PatternRef{gate, atoms > 1 ? 1u << atom_of[i] : 0u}, a, test.rule);
   }
   for (uint32_t k = 0; k < kMaxKinds; ++k) {
-    if (rule.kinds & (1u << k)) scan[k] |= 1ull << f;
+    if (rule.kinds & (uint64_t{1} << k)) scan[k] |= 1ull << f;
   }
 }
 
@@ -537,7 +537,7 @@ void RuleSet::Impl::compile(Program& p) {
     PatternList& out = list_field && !one_literal ? item_lists[f] : whole_lists[f];
     const uint64_t scan_bit = list_field && !one_literal ? 1ull << (32 + f) : 1ull << f;
     for (uint32_t k = 0; k < kMaxKinds; ++k) {
-      if (rule.kinds & (1u << k)) scan[k] |= scan_bit;
+      if (rule.kinds & (uint64_t{1} << k)) scan[k] |= scan_bit;
     }
 
     if (test.atoms.size() > 1) test_full[t] = (1u << test.atoms.size()) - 1;
@@ -567,7 +567,7 @@ void RuleSet::Impl::compile(Program& p) {
   for (uint32_t r = 0; r < rules.size(); ++r) {
     if (!rules[r].enabled || !eval(roots[r], [](uint32_t) { return false; })) continue;
     for (uint32_t k = 0; k < kMaxKinds; ++k) {
-      if (rules[r].kinds & (1u << k)) always[k].push_back(r);
+      if (rules[r].kinds & (uint64_t{1} << k)) always[k].push_back(r);
     }
   }
 }
@@ -744,7 +744,7 @@ void RuleSet::match(const EventFields& ev, Scratch& scratch, std::vector<const R
 
   std::sort(s.candidates.begin(), s.candidates.end());
 
-  const uint32_t kind_bit = 1u << ev.kind;
+  const uint64_t kind_bit = uint64_t{1} << ev.kind;
   const uint32_t* test_gen = s.test_gen.data();
   const uint32_t gen = s.gen;
   auto hit = [test_gen, gen](uint32_t t) {

@@ -49,7 +49,7 @@ TEST(AbiLayout, vigil_str_is_pinned) {
 }
 
 TEST(AbiLayout, vigil_exec_is_pinned) {
-  EXPECT_EQ(sizeof(struct vigil_exec), 168u);
+  EXPECT_EQ(sizeof(struct vigil_exec), 184u);
   EXPECT_EQ(offsetof(struct vigil_exec, hdr), 0u);
   EXPECT_EQ(offsetof(struct vigil_exec, task), 16u);
   EXPECT_EQ(offsetof(struct vigil_exec, exe_ino), 112u);
@@ -59,20 +59,41 @@ TEST(AbiLayout, vigil_exec_is_pinned) {
   EXPECT_EQ(offsetof(struct vigil_exec, argc), 140u);
   EXPECT_EQ(offsetof(struct vigil_exec, flags), 144u);
   EXPECT_EQ(offsetof(struct vigil_exec, old_pid), 148u);
-  EXPECT_EQ(offsetof(struct vigil_exec, filename), 152u);
-  EXPECT_EQ(offsetof(struct vigil_exec, exe), 156u);
-  EXPECT_EQ(offsetof(struct vigil_exec, args), 160u);
-  EXPECT_EQ(offsetof(struct vigil_exec, cwd), 164u);
+  EXPECT_EQ(offsetof(struct vigil_exec, syscall), 152u);
+  EXPECT_EQ(offsetof(struct vigil_exec, _pad), 154u);
+  EXPECT_EQ(offsetof(struct vigil_exec, at_flags), 156u);
+  EXPECT_EQ(offsetof(struct vigil_exec, dirfd), 160u);
+  EXPECT_EQ(offsetof(struct vigil_exec, _pad2), 164u);
+  EXPECT_EQ(offsetof(struct vigil_exec, filename), 168u);
+  EXPECT_EQ(offsetof(struct vigil_exec, exe), 172u);
+  EXPECT_EQ(offsetof(struct vigil_exec, args), 176u);
+  EXPECT_EQ(offsetof(struct vigil_exec, cwd), 180u);
+}
+
+TEST(AbiLayout, vigil_exec_failed_is_pinned) {
+  EXPECT_EQ(sizeof(struct vigil_exec_failed), 144u);
+  EXPECT_EQ(offsetof(struct vigil_exec_failed, hdr), 0u);
+  EXPECT_EQ(offsetof(struct vigil_exec_failed, task), 16u);
+  EXPECT_EQ(offsetof(struct vigil_exec_failed, ret), 112u);
+  EXPECT_EQ(offsetof(struct vigil_exec_failed, syscall), 120u);
+  EXPECT_EQ(offsetof(struct vigil_exec_failed, _pad), 122u);
+  EXPECT_EQ(offsetof(struct vigil_exec_failed, at_flags), 124u);
+  EXPECT_EQ(offsetof(struct vigil_exec_failed, dirfd), 128u);
+  EXPECT_EQ(offsetof(struct vigil_exec_failed, flags), 132u);
+  EXPECT_EQ(offsetof(struct vigil_exec_failed, filename), 136u);
+  EXPECT_EQ(offsetof(struct vigil_exec_failed, path), 140u);
 }
 
 TEST(AbiLayout, vigil_fork_is_pinned) {
-  EXPECT_EQ(sizeof(struct vigil_fork), 128u);
+  EXPECT_EQ(sizeof(struct vigil_fork), 136u);
   EXPECT_EQ(offsetof(struct vigil_fork, hdr), 0u);
   EXPECT_EQ(offsetof(struct vigil_fork, task), 16u);
   EXPECT_EQ(offsetof(struct vigil_fork, creator_pid), 112u);
   EXPECT_EQ(offsetof(struct vigil_fork, creator_tid), 116u);
   EXPECT_EQ(offsetof(struct vigil_fork, flags), 120u);
-  EXPECT_EQ(offsetof(struct vigil_fork, _pad), 124u);
+  EXPECT_EQ(offsetof(struct vigil_fork, syscall), 124u);
+  EXPECT_EQ(offsetof(struct vigil_fork, _pad), 126u);
+  EXPECT_EQ(offsetof(struct vigil_fork, clone_flags), 128u);
 }
 
 TEST(AbiLayout, vigil_exit_is_pinned) {
@@ -83,17 +104,96 @@ TEST(AbiLayout, vigil_exit_is_pinned) {
   EXPECT_EQ(offsetof(struct vigil_exit, flags), 116u);
 }
 
+TEST(AbiLayout, vigil_file_is_pinned) {
+  EXPECT_EQ(sizeof(struct vigil_file), 200u);
+  EXPECT_EQ(offsetof(struct vigil_file, hdr), 0u);
+  EXPECT_EQ(offsetof(struct vigil_file, task), 16u);
+  EXPECT_EQ(offsetof(struct vigil_file, ret), 112u);
+  EXPECT_EQ(offsetof(struct vigil_file, flags), 120u);
+  EXPECT_EQ(offsetof(struct vigil_file, ino), 128u);
+  EXPECT_EQ(offsetof(struct vigil_file, length), 136u);
+  EXPECT_EQ(offsetof(struct vigil_file, dev), 144u);
+  EXPECT_EQ(offsetof(struct vigil_file, mode), 148u);
+  EXPECT_EQ(offsetof(struct vigil_file, uid), 152u);
+  EXPECT_EQ(offsetof(struct vigil_file, gid), 156u);
+  EXPECT_EQ(offsetof(struct vigil_file, resolve), 160u);
+  EXPECT_EQ(offsetof(struct vigil_file, fd), 164u);
+  EXPECT_EQ(offsetof(struct vigil_file, fd2), 168u);
+  EXPECT_EQ(offsetof(struct vigil_file, info), 172u);
+  EXPECT_EQ(offsetof(struct vigil_file, syscall), 176u);
+  EXPECT_EQ(offsetof(struct vigil_file, _pad), 178u);
+  EXPECT_EQ(offsetof(struct vigil_file, path), 180u);
+  EXPECT_EQ(offsetof(struct vigil_file, requested), 184u);
+  EXPECT_EQ(offsetof(struct vigil_file, path2), 188u);
+  EXPECT_EQ(offsetof(struct vigil_file, requested2), 192u);
+  EXPECT_EQ(offsetof(struct vigil_file, fstype), 196u);
+}
+
+TEST(AbiLayout, vigil_net_is_pinned) {
+  EXPECT_EQ(sizeof(struct vigil_net), 184u);
+  EXPECT_EQ(offsetof(struct vigil_net, hdr), 0u);
+  EXPECT_EQ(offsetof(struct vigil_net, task), 16u);
+  EXPECT_EQ(offsetof(struct vigil_net, ret), 112u);
+  EXPECT_EQ(offsetof(struct vigil_net, saddr), 120u);
+  EXPECT_EQ(offsetof(struct vigil_net, daddr), 136u);
+  EXPECT_EQ(offsetof(struct vigil_net, sport), 152u);
+  EXPECT_EQ(offsetof(struct vigil_net, dport), 154u);
+  EXPECT_EQ(offsetof(struct vigil_net, family), 156u);
+  EXPECT_EQ(offsetof(struct vigil_net, type), 158u);
+  EXPECT_EQ(offsetof(struct vigil_net, protocol), 160u);
+  EXPECT_EQ(offsetof(struct vigil_net, syscall), 162u);
+  EXPECT_EQ(offsetof(struct vigil_net, fd), 164u);
+  EXPECT_EQ(offsetof(struct vigil_net, arg), 168u);
+  EXPECT_EQ(offsetof(struct vigil_net, info), 172u);
+  EXPECT_EQ(offsetof(struct vigil_net, unix_path), 176u);
+  EXPECT_EQ(offsetof(struct vigil_net, _pad), 180u);
+}
+
+TEST(AbiLayout, vigil_priv_is_pinned) {
+  EXPECT_EQ(sizeof(struct vigil_priv), 264u);
+  EXPECT_EQ(offsetof(struct vigil_priv, hdr), 0u);
+  EXPECT_EQ(offsetof(struct vigil_priv, task), 16u);
+  EXPECT_EQ(offsetof(struct vigil_priv, ret), 112u);
+  EXPECT_EQ(offsetof(struct vigil_priv, flags), 120u);
+  EXPECT_EQ(offsetof(struct vigil_priv, caps), 128u);
+  EXPECT_EQ(offsetof(struct vigil_priv, old_caps), 152u);
+  EXPECT_EQ(offsetof(struct vigil_priv, ids), 176u);
+  EXPECT_EQ(offsetof(struct vigil_priv, old_ids), 192u);
+  EXPECT_EQ(offsetof(struct vigil_priv, new_ids), 208u);
+  EXPECT_EQ(offsetof(struct vigil_priv, request), 224u);
+  EXPECT_EQ(offsetof(struct vigil_priv, target_pid), 228u);
+  EXPECT_EQ(offsetof(struct vigil_priv, target_tid), 232u);
+  EXPECT_EQ(offsetof(struct vigil_priv, signal), 236u);
+  EXPECT_EQ(offsetof(struct vigil_priv, fd), 240u);
+  EXPECT_EQ(offsetof(struct vigil_priv, info), 244u);
+  EXPECT_EQ(offsetof(struct vigil_priv, syscall), 248u);
+  EXPECT_EQ(offsetof(struct vigil_priv, _pad), 250u);
+  EXPECT_EQ(offsetof(struct vigil_priv, name), 252u);
+  EXPECT_EQ(offsetof(struct vigil_priv, path), 256u);
+  EXPECT_EQ(offsetof(struct vigil_priv, _pad2), 260u);
+}
+
 TEST(AbiLayout, vigil_stats_is_pinned) {
-  EXPECT_EQ(sizeof(struct vigil_stats), 128u);
+  EXPECT_EQ(sizeof(struct vigil_stats), 1320u);
 }
 
 TEST(AbiLayout, constants_are_pinned) {
-  EXPECT_EQ(VIGIL_ABI_VERSION, 1);
+  EXPECT_EQ(VIGIL_ABI_VERSION, 2);
   EXPECT_EQ(VIGIL_RECORD_MAX, 32768);
   EXPECT_EQ(VIGIL_ARGS_MAX, 16383);
   EXPECT_EQ(VIGIL_PATH_MAX, 4095);
-  EXPECT_EQ(VIGIL_KIND_MAX, 4);
-  EXPECT_EQ(VIGIL_CNT_MAX, 4);
+  EXPECT_EQ(VIGIL_NAME_MAX, 255);
+  EXPECT_EQ(VIGIL_KIND_MAX, 33);
+  EXPECT_EQ(VIGIL_SYS_MAX, 62);
+  EXPECT_EQ(VIGIL_CNT_MAX, 5);
+  // Kind and system call numbers are stable: spot-check both ends.
+  EXPECT_EQ(VIGIL_KIND_EXEC_FAILED, 4);
+  EXPECT_EQ(VIGIL_KIND_OPEN, 5);
+  EXPECT_EQ(VIGIL_KIND_CONNECT, 18);
+  EXPECT_EQ(VIGIL_KIND_SETUID, 22);
+  EXPECT_EQ(VIGIL_KIND_PRCTL, 32);
+  EXPECT_EQ(VIGIL_SYS_OPENAT, 8);
+  EXPECT_EQ(VIGIL_SYS_PRCTL, 61);
 }
 
 // Every struct must have, in the BTF clang emits for the BPF target (with the
@@ -156,22 +256,93 @@ TEST_F(BpfAbi, bpf_object_uses_the_same_layout) {
   EXPECT_BPF_MEMBER(vigil_exec, hdr);
   EXPECT_BPF_MEMBER(vigil_exec, task);
   EXPECT_BPF_MEMBER(vigil_exec, exe_ino);
-  EXPECT_BPF_MEMBER(vigil_exec, exe_size);
-  EXPECT_BPF_MEMBER(vigil_exec, exe_mtime_ns);
-  EXPECT_BPF_MEMBER(vigil_exec, exe_dev);
   EXPECT_BPF_MEMBER(vigil_exec, argc);
   EXPECT_BPF_MEMBER(vigil_exec, flags);
+  EXPECT_BPF_MEMBER(vigil_fork, hdr);
+  EXPECT_BPF_MEMBER(vigil_fork, task);
   EXPECT_BPF_MEMBER(vigil_exec, old_pid);
+  EXPECT_BPF_MEMBER(vigil_exec, syscall);
+  EXPECT_BPF_MEMBER(vigil_exec, _pad);
+  EXPECT_BPF_MEMBER(vigil_exec, at_flags);
+  EXPECT_BPF_MEMBER(vigil_exec, dirfd);
+  EXPECT_BPF_MEMBER(vigil_exec, _pad2);
   EXPECT_BPF_MEMBER(vigil_exec, filename);
   EXPECT_BPF_MEMBER(vigil_exec, exe);
   EXPECT_BPF_MEMBER(vigil_exec, args);
   EXPECT_BPF_MEMBER(vigil_exec, cwd);
-  EXPECT_BPF_MEMBER(vigil_fork, hdr);
-  EXPECT_BPF_MEMBER(vigil_fork, task);
+  EXPECT_BPF_MEMBER(vigil_exec_failed, hdr);
+  EXPECT_BPF_MEMBER(vigil_exec_failed, task);
+  EXPECT_BPF_MEMBER(vigil_exec_failed, ret);
+  EXPECT_BPF_MEMBER(vigil_exec_failed, syscall);
+  EXPECT_BPF_MEMBER(vigil_exec_failed, _pad);
+  EXPECT_BPF_MEMBER(vigil_exec_failed, at_flags);
+  EXPECT_BPF_MEMBER(vigil_exec_failed, dirfd);
+  EXPECT_BPF_MEMBER(vigil_exec_failed, flags);
+  EXPECT_BPF_MEMBER(vigil_exec_failed, filename);
+  EXPECT_BPF_MEMBER(vigil_exec_failed, path);
   EXPECT_BPF_MEMBER(vigil_fork, creator_pid);
   EXPECT_BPF_MEMBER(vigil_fork, creator_tid);
   EXPECT_BPF_MEMBER(vigil_fork, flags);
+  EXPECT_BPF_MEMBER(vigil_fork, syscall);
   EXPECT_BPF_MEMBER(vigil_fork, _pad);
+  EXPECT_BPF_MEMBER(vigil_fork, clone_flags);
+  EXPECT_BPF_MEMBER(vigil_file, hdr);
+  EXPECT_BPF_MEMBER(vigil_file, task);
+  EXPECT_BPF_MEMBER(vigil_file, ret);
+  EXPECT_BPF_MEMBER(vigil_file, flags);
+  EXPECT_BPF_MEMBER(vigil_file, ino);
+  EXPECT_BPF_MEMBER(vigil_file, length);
+  EXPECT_BPF_MEMBER(vigil_file, dev);
+  EXPECT_BPF_MEMBER(vigil_file, mode);
+  EXPECT_BPF_MEMBER(vigil_file, uid);
+  EXPECT_BPF_MEMBER(vigil_file, gid);
+  EXPECT_BPF_MEMBER(vigil_file, resolve);
+  EXPECT_BPF_MEMBER(vigil_file, fd);
+  EXPECT_BPF_MEMBER(vigil_file, fd2);
+  EXPECT_BPF_MEMBER(vigil_file, info);
+  EXPECT_BPF_MEMBER(vigil_file, syscall);
+  EXPECT_BPF_MEMBER(vigil_file, _pad);
+  EXPECT_BPF_MEMBER(vigil_file, path);
+  EXPECT_BPF_MEMBER(vigil_file, requested);
+  EXPECT_BPF_MEMBER(vigil_file, path2);
+  EXPECT_BPF_MEMBER(vigil_file, requested2);
+  EXPECT_BPF_MEMBER(vigil_file, fstype);
+  EXPECT_BPF_MEMBER(vigil_net, hdr);
+  EXPECT_BPF_MEMBER(vigil_net, task);
+  EXPECT_BPF_MEMBER(vigil_net, ret);
+  EXPECT_BPF_MEMBER(vigil_net, saddr);
+  EXPECT_BPF_MEMBER(vigil_net, daddr);
+  EXPECT_BPF_MEMBER(vigil_net, sport);
+  EXPECT_BPF_MEMBER(vigil_net, dport);
+  EXPECT_BPF_MEMBER(vigil_net, family);
+  EXPECT_BPF_MEMBER(vigil_net, type);
+  EXPECT_BPF_MEMBER(vigil_net, protocol);
+  EXPECT_BPF_MEMBER(vigil_net, syscall);
+  EXPECT_BPF_MEMBER(vigil_net, fd);
+  EXPECT_BPF_MEMBER(vigil_net, arg);
+  EXPECT_BPF_MEMBER(vigil_net, info);
+  EXPECT_BPF_MEMBER(vigil_net, unix_path);
+  EXPECT_BPF_MEMBER(vigil_net, _pad);
+  EXPECT_BPF_MEMBER(vigil_priv, hdr);
+  EXPECT_BPF_MEMBER(vigil_priv, task);
+  EXPECT_BPF_MEMBER(vigil_priv, ret);
+  EXPECT_BPF_MEMBER(vigil_priv, flags);
+  EXPECT_BPF_MEMBER(vigil_priv, caps);
+  EXPECT_BPF_MEMBER(vigil_priv, old_caps);
+  EXPECT_BPF_MEMBER(vigil_priv, ids);
+  EXPECT_BPF_MEMBER(vigil_priv, old_ids);
+  EXPECT_BPF_MEMBER(vigil_priv, new_ids);
+  EXPECT_BPF_MEMBER(vigil_priv, request);
+  EXPECT_BPF_MEMBER(vigil_priv, target_pid);
+  EXPECT_BPF_MEMBER(vigil_priv, target_tid);
+  EXPECT_BPF_MEMBER(vigil_priv, signal);
+  EXPECT_BPF_MEMBER(vigil_priv, fd);
+  EXPECT_BPF_MEMBER(vigil_priv, info);
+  EXPECT_BPF_MEMBER(vigil_priv, syscall);
+  EXPECT_BPF_MEMBER(vigil_priv, _pad);
+  EXPECT_BPF_MEMBER(vigil_priv, name);
+  EXPECT_BPF_MEMBER(vigil_priv, path);
+  EXPECT_BPF_MEMBER(vigil_priv, _pad2);
   EXPECT_BPF_MEMBER(vigil_exit, hdr);
   EXPECT_BPF_MEMBER(vigil_exit, task);
   EXPECT_BPF_MEMBER(vigil_exit, status);

@@ -160,7 +160,7 @@ TEST(FillFields, exec_fields_come_from_the_record_and_parent_from_the_table) {
   Lineage lin;
   lin.parent = &f.parent;
   rules::EventFields fields;
-  std::string cmdline;
+  FieldScratch cmdline;
   fill_fields(fields, cmdline, EventView(rec.data()), lin);
   using rules::FieldId;
   EXPECT_EQ(fields.kind, VIGIL_KIND_EXEC);
@@ -176,7 +176,7 @@ TEST(FillFields, exec_fields_come_from_the_record_and_parent_from_the_table) {
 TEST(FillFields, missing_parent_leaves_parent_fields_absent) {
   const auto rec = build_exec(awkward_exec());
   rules::EventFields fields;
-  std::string cmdline;
+  FieldScratch cmdline;
   fill_fields(fields, cmdline, EventView(rec.data()), {});
   EXPECT_TRUE(fields.has(rules::FieldId::ProcExe));
   EXPECT_FALSE(fields.has(rules::FieldId::ParentExe));

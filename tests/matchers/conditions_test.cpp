@@ -111,8 +111,9 @@ TEST(Kinds, rule_applies_only_to_its_kinds) {
   EXPECT_EQ(match_ids(*set, Event(VIGIL_KIND_EXIT).set(FieldId::ProcName, "x")), Ids{"exec_exit"});
   EXPECT_TRUE(match_ids(*set, Event(0).set(FieldId::ProcName, "x")).empty());
   EXPECT_TRUE(match_ids(*set, Event(40).set(FieldId::ProcName, "x")).empty());
-  EXPECT_EQ(set->rules()[0].kinds, 1u << VIGIL_KIND_EXEC);
-  EXPECT_EQ(set->rules()[2].kinds, (1u << VIGIL_KIND_EXEC) | (1u << VIGIL_KIND_EXIT));
+  EXPECT_EQ(set->rules()[0].kinds, uint64_t{1} << VIGIL_KIND_EXEC);
+  EXPECT_EQ(set->rules()[2].kinds,
+            (uint64_t{1} << VIGIL_KIND_EXEC) | (uint64_t{1} << VIGIL_KIND_EXIT));
 }
 
 TEST(Kinds, rule_of_only_not_respects_kinds) {

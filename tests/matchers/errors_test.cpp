@@ -91,8 +91,8 @@ TEST(RuleErrors, bad_severity) {
 }
 
 TEST(RuleErrors, unknown_kind) {
-  expect_error(std::string(kHead) + "  kinds: [exec, open]\n  condition: {proc.name: x}\n",
-               {4, 17, {"unknown kind 'open'", "exec, fork or exit"}});
+  expect_error(std::string(kHead) + "  kinds: [exec, opne]\n  condition: {proc.name: x}\n",
+               {4, 17, {"unknown kind 'opne'", "exec, fork, exit, exec_failed, open,", "prctl"}});
   expect_error(std::string(kHead) + "  kinds: []\n  condition: {proc.name: x}\n",
                {4, 10, {"empty 'kinds'"}});
   expect_error(std::string(kHead) + "  kinds: exec\n  condition: {proc.name: x}\n",

@@ -16,11 +16,20 @@
 
 namespace vigil {
 
+//! Storage for the field values fill_fields() builds rather than points to.
+struct FieldScratch {
+  std::string cmdline;       //!< the arguments joined by spaces
+  std::string path, path2;   //!< normalised file paths
+  std::string saddr, daddr;  //!< addresses as text
+  std::string unix_path;     //!< a unix socket address, abstract names as "@name"
+};
+
 //! Fills `fields` for `ev`: the process's own fields from the exec record (or
-//! from `lin.self` for other kinds) and the parent's from `lin.parent`.
-//! `cmdline` is storage for the joined arguments; the views in `fields` point
-//! into it, the record and the images, so all must outlive their use.
-void fill_fields(rules::EventFields& fields, std::string& cmdline, const EventView& ev,
+//! from `lin.self` for other kinds), the parent's from `lin.parent`, and the
+//! file, network and privilege fields of the record. The views in `fields`
+//! point into `scratch`, the record and the images, so all must outlive
+//! their use. Never throws but std::bad_alloc.
+void fill_fields(rules::EventFields& fields, FieldScratch& scratch, const EventView& ev,
                  const Lineage& lin);
 
 class Detector : public ShardHandler {
@@ -30,6 +39,9 @@ class Detector : public ShardHandler {
 
   void on_event(const EventView& ev) override;
 
+  //! The kinds any enabled rule of `rules` applies to, bit (1 << kind) each.
+  static uint64_t kinds_of(const rules::RuleSet& rules);
+
   //! Events evaluated and alerts emitted; any thread may read them.
   uint64_t evaluated() const { return evaluated_.get(); }
   uint64_t alerts() const { return alerts_.get(); }
@@ -37,14 +49,14 @@ class Detector : public ShardHandler {
  private:
   std::shared_ptr<const rules::RuleSet> rules_;
   rules::RuleSet::Scratch scratch_;
-  uint32_t kinds_ = 0;  // kinds any enabled rule applies to
+  uint64_t kinds_ = 0;  // kinds any enabled rule applies to
   const ProcessTable& table_;
   LineSink& sink_;
   const RenderContext& ctx_;
 
   // Reused per event so the steady state allocates nothing but alerts.
   rules::EventFields fields_;
-  std::string cmdline_;
+  FieldScratch scratch_fields_;
   std::vector<const rules::Rule*> matched_;
   ProcessInfo self_, parent_;
 
@@ -55,11 +67,11 @@ class Detector : public ShardHandler {
 class Tracer : public ShardHandler {
  public:
   //! `kinds` is a bit mask (1 << kind) of the kinds to emit.
-  Tracer(uint32_t kinds, const ProcessTable& table, LineSink& sink, const RenderContext& ctx);
+  Tracer(uint64_t kinds, const ProcessTable& table, LineSink& sink, const RenderContext& ctx);
   void on_event(const EventView& ev) override;
 
  private:
-  uint32_t kinds_;
+  uint64_t kinds_;
   const ProcessTable& table_;
   LineSink& sink_;
   const RenderContext& ctx_;

@@ -24,11 +24,34 @@ enum class Kind : uint16_t {
 };
 
 inline constexpr size_t kKindCount = VIGIL_KIND_MAX;
+static_assert(kKindCount <= 64, "kind masks are 64 bits");
+
+//! Bit of a kind in a kind mask.
+constexpr uint64_t kind_bit(uint16_t kind) {
+  return uint64_t{1} << kind;
+}
+//! Every kind.
+inline constexpr uint64_t kAllKinds = ((uint64_t{1} << kKindCount) - 1) & ~uint64_t{1};
+
+//! The body struct a kind's records have.
+enum class Family : uint8_t {
+  None,        //!< not a known kind
+  Exec,        //!< vigil_exec
+  Fork,        //!< vigil_fork
+  Exit,        //!< vigil_exit
+  ExecFailed,  //!< vigil_exec_failed
+  File,        //!< vigil_file
+  Net,         //!< vigil_net
+  Priv,        //!< vigil_priv
+};
+Family kind_family(uint16_t kind);
 
 //! Lowercase name of a kind ("exec"), or "unknown".
 std::string_view kind_name(uint16_t kind);
 //! Kind for a name, or 0 when there is none.
 uint16_t kind_from_name(std::string_view name);
+//! Name of a system call (enum vigil_sys): "openat"; "" for none.
+std::string_view syscall_name(uint16_t sys);
 
 enum class RecordError : uint8_t {
   None,

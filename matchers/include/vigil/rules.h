@@ -40,7 +40,7 @@ struct Rule {
   std::string description;
   Severity severity = Severity::Medium;
   std::vector<std::string> tags;  //!< e.g. "mitre.execution", "mitre.T1059.004"
-  uint32_t kinds = 0;             //!< bit (1 << vigil_kind) per kind the rule applies to
+  uint64_t kinds = 0;             //!< bit (1 << vigil_kind) per kind the rule applies to
   std::string file;               //!< where it was defined
   int line = 0;
   bool enabled = true;  //!< a disabled rule is loaded and checked but never matches
