@@ -149,14 +149,58 @@ inline pid_t run_child(const std::vector<std::string>& argv, const fs::path& cwd
   return pid;
 }
 
-//! Every JSON line of a file.
+//! Parses one line of Vigil's JSON, which may hold \udcXX escapes for raw
+//! bytes (vigil/json.h) that nlohmann::json rejects: they are read as the
+//! private-use characters U+E080..U+E0FF instead, which bytes() turns back
+//! into the raw bytes. Test input must not use those characters itself.
+inline nlohmann::json parse_line(std::string line) {
+  for (size_t i = line.find("\\udc"); i != std::string::npos; i = line.find("\\udc", i + 1)) {
+    size_t slashes = 0;
+    for (size_t k = i; k > 0 && line[k - 1] == '\\'; --k) ++slashes;
+    if (slashes % 2 == 0) line.replace(i, 4, "\\ue0");
+  }
+  return nlohmann::json::parse(line);
+}
+
+//! The bytes of a JSON string parsed by parse_line().
+inline std::string bytes(const nlohmann::json& j) {
+  const std::string s = j.get<std::string>();
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    // U+E080..U+E0FF is EE 82 80 .. EE 83 BF in UTF-8.
+    if (c == 0xee && i + 2 < s.size() && (static_cast<unsigned char>(s[i + 1]) & 0xfe) == 0x82) {
+      const auto b1 = static_cast<unsigned char>(s[i + 1]);
+      const auto b2 = static_cast<unsigned char>(s[i + 2]);
+      out.push_back(static_cast<char>(((b1 & 0x01) << 6) | (b2 & 0x3f) | 0x80));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+//! Every JSON line of a file, read with parse_line().
 inline std::vector<nlohmann::json> read_json_lines(const fs::path& path) {
   std::vector<nlohmann::json> out;
   std::ifstream in(path);
   for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+    if (!line.empty()) out.push_back(parse_line(line));
   }
   return out;
+}
+
+//! Runs `fn` in a forked child, which then exits with fn's return value;
+//! returns the child's pid once it has exited, its wait status in `status`.
+template <class Fn>
+pid_t run_in_child(Fn&& fn, int* status = nullptr) {
+  const pid_t pid = fork();
+  if (pid == 0) _exit(fn());
+  int st = 0;
+  waitpid(pid, &st, 0);
+  if (status) *status = st;
+  return pid;
 }
 
 inline std::string read_text(const fs::path& path) {
@@ -164,6 +208,54 @@ inline std::string read_text(const fs::path& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+}  // namespace vigil::test
+
+namespace vigil::test {
+
+//! `vigil trace --kinds <kinds>` writing to a scratch file: started and
+//! attached on construction; stop() ends it and returns its lines.
+class Trace {
+ public:
+  explicit Trace(const std::string& kinds, const std::vector<std::string>& extra = {})
+      : dir_("trace-" + kinds.substr(0, kinds.find(','))),
+        out_(dir_.path() / "events.json"),
+        vigil_(args(kinds, extra)) {}
+
+  bool ready() { return vigil_.wait_ready(); }
+  std::string err() { return vigil_.err(); }
+  const fs::path& dir() const { return dir_.path(); }
+
+  //! Lets the reader catch up, stops vigil and returns every line it wrote.
+  std::vector<nlohmann::json> stop() {
+    usleep(300 * 1000);
+    status_ = vigil_.stop();
+    return read_json_lines(out_);
+  }
+  int status() const { return status_; }
+
+ private:
+  std::vector<std::string> args(const std::string& kinds, const std::vector<std::string>& extra) {
+    std::vector<std::string> a = {"trace", "--kinds", kinds, "--output", out_.string()};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+
+  TempDir dir_;
+  fs::path out_;
+  VigilProcess vigil_;
+  int status_ = -1;
+};
+
+//! The events of `kind` whose process is `pid`.
+inline std::vector<nlohmann::json> events_of(const std::vector<nlohmann::json>& lines, pid_t pid,
+                                             const std::string& kind) {
+  std::vector<nlohmann::json> out;
+  for (const auto& j : lines) {
+    if (j["proc"]["pid"] == pid && j["event"]["kind"] == kind) out.push_back(j);
+  }
+  return out;
 }
 
 }  // namespace vigil::test
