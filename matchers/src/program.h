@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -76,5 +77,16 @@ struct Program {
   //! Throws the RuleError for `w`.
   [[noreturn]] void fail(const Where& w, const std::string& message) const;
 };
+
+//! The literal prefixes one of which `field` must start with for any enabled
+//! rule of `kind` among `rules` to hold (see RuleSet::required_prefixes), or
+//! nullopt when one of them can hold without. The other arguments are the
+//! Program's condition trees.
+std::optional<std::vector<std::string>> required_prefixes(const std::vector<Rule>& rules,
+                                                          const std::vector<uint32_t>& roots,
+                                                          const std::vector<Node>& nodes,
+                                                          const std::vector<uint32_t>& kids,
+                                                          const std::vector<Test>& tests,
+                                                          FieldId field, uint16_t kind);
 
 }  // namespace vigil::rules::detail

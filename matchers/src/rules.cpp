@@ -260,6 +260,7 @@ struct RuleSet::Impl {
   std::vector<uint32_t> roots;
   std::vector<detail::Node> nodes;
   std::vector<uint32_t> kids;
+  std::vector<detail::Test> tests;  // as parsed, for required_prefixes()
   // Tests, then gates. A gate stands for the per-item tests of one rule on a
   // List field: their prefilter patterns in the field's whole-value
   // database. The per-item database is scanned only once a gate opened.
@@ -457,6 +458,7 @@ void RuleSet::Impl::compile(Program& p) {
   roots = std::move(p.roots);
   nodes = std::move(p.nodes);
   kids = std::move(p.kids);
+  tests = p.tests;
   test_rule.resize(p.tests.size());
   test_full.resize(p.tests.size());
 
@@ -577,6 +579,12 @@ RuleSet::~RuleSet() = default;
 
 const std::vector<Rule>& RuleSet::rules() const {
   return impl_->rules;
+}
+
+std::optional<std::vector<std::string>> RuleSet::required_prefixes(FieldId field,
+                                                                   uint16_t kind) const {
+  const Impl& s = *impl_;
+  return detail::required_prefixes(s.rules, s.roots, s.nodes, s.kids, s.tests, field, kind);
 }
 
 namespace {

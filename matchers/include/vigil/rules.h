@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -58,6 +59,15 @@ class RuleSet {
 
   ~RuleSet();
   const std::vector<Rule>& rules() const;
+
+  //! Literal prefixes at least one of which `field` must start with for any
+  //! enabled rule of `kind` to match: what every such rule requires through
+  //! a case-sensitive startswith, equals or in test on `field` (under all/
+  //! any, never under not). nullopt when some rule of `kind` can match
+  //! without (it has no such test, or only case-insensitive ones). Shorter
+  //! prefixes absorb longer ones. For drivers that filter in the kernel.
+  //! Thread-safe; never throws but std::bad_alloc.
+  std::optional<std::vector<std::string>> required_prefixes(FieldId field, uint16_t kind) const;
 
   //! Per-thread matching state (Hyperscan scratch, hit lists). Not
   //! thread-safe: one per shard, never shared.
