@@ -14,6 +14,7 @@
 #define VIGIL_BPF_PROG_LOAD 5
 #define VIGIL_CAP_V1 0x19980330
 #define VIGIL_ID_UNCHANGED 0xffffffffu
+#define VIGIL_NSFS_MAGIC 0x6e736673
 
 /* Starts a record of @kind for the current task; NULL when no buffer. */
 static __always_inline struct vigil_priv *vigil_priv_begin(struct task_struct *task, __u16 syscall,
@@ -252,6 +253,8 @@ VIGIL_PRIV_CALL(finit_module)
 	p->flags = VIGIL_ARG3(regs);
 	ok = vigil_priv_name(p, &off, VIGIL_ARG2(regs), true);
 	file = vigil_fd_file(task, p->fd);
+	if (file)
+		p->ino = BPF_CORE_READ(file, f_inode, i_ino);
 	ok = file && vigil_put_file_path(p, &off, &p->path, file, task, &trunc) && ok;
 	if (trunc)
 		p->info |= VIGIL_PRIV_TRUNCATED;
@@ -317,6 +320,7 @@ VIGIL_PRIV_CALL(setns)
 	struct vigil_priv *p = vigil_priv_begin(task, VIGIL_SYS_SETNS, ret);
 	__u32 off = sizeof(*p);
 	bool trunc = false, ok;
+	struct inode *inode;
 	struct file *file;
 
 	if (!p)
@@ -324,7 +328,20 @@ VIGIL_PRIV_CALL(setns)
 	p->fd = VIGIL_ARG1(regs);
 	p->flags = VIGIL_ARG2(regs);
 	file = vigil_fd_file(task, p->fd);
-	ok = file && vigil_put_file_path(p, &off, &p->path, file, task, &trunc);
+	if (!file) {
+		vigil_priv_end(p, off, VIGIL_KIND_SETNS, false);
+		return 0;
+	}
+	inode = BPF_CORE_READ(file, f_inode);
+	p->ino = BPF_CORE_READ(inode, i_ino);
+	if (BPF_CORE_READ(inode, i_sb, s_magic) == VIGIL_NSFS_MAGIC) {
+		/* A namespace file has no path worth the name: its type says it. */
+		struct ns_common *ns = BPF_CORE_READ(inode, i_private);
+
+		ok = vigil_priv_name(p, &off, (__u64)BPF_CORE_READ(ns, ops, name), false);
+	} else {
+		ok = vigil_put_file_path(p, &off, &p->path, file, task, &trunc);
+	}
 	if (trunc)
 		p->info |= VIGIL_PRIV_TRUNCATED;
 	vigil_priv_end(p, off, VIGIL_KIND_SETNS, ok);

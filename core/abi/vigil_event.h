@@ -350,12 +350,13 @@ struct vigil_net {
  * - capset: target_pid, caps[3] asked for (effective, permitted,
  *   inheritable), old_caps the caller's before.
  * - ptrace: request, target_pid.
- * - module_load: flags (finit_module's), fd, path (the module file),
- *   name (the parameters); module_delete: name, flags.
+ * - module_load: flags (finit_module's), fd, path and ino (the module
+ *   file), name (the parameters); module_delete: name, flags.
  * - bpf: request (the command); for BPF_PROG_LOAD and BPF_MAP_CREATE,
  *   flags is the program or map type and name its name.
- * - unshare: flags (CLONE_NEW*); setns: fd, flags (nstype), path (the
- *   namespace file).
+ * - unshare: flags (CLONE_NEW*); setns: fd, flags (nstype), and for a
+ *   namespace file name (its type: "mnt", "net", ...) and ino (the
+ *   namespace's inode number), else path (a pidfd's file).
  * - kill: target_pid, target_tid (tgkill, tkill), signal.
  * - prctl: request (PR_SET_NAME), name.
  */
@@ -364,6 +365,7 @@ struct vigil_priv {
 	struct vigil_task task;
 	__s64 ret;
 	__u64 flags;
+	__u64 ino;
 	__u64 caps[3];
 	__u64 old_caps[3];
 	__u32 ids[4];

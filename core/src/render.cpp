@@ -198,6 +198,7 @@ void write_priv(JsonWriter& w, const EventView& ev) {
     case VIGIL_KIND_MODULE_LOAD:
       w.field("params", ev.str(p.name)).field("path", ev.str(p.path));
       w.field("fd", p.fd).field("flags", p.flags);
+      if (p.ino != 0) w.field("ino", p.ino);
       break;
     case VIGIL_KIND_MODULE_DELETE:
       w.field("name", ev.str(p.name)).field("flags", p.flags);
@@ -212,7 +213,11 @@ void write_priv(JsonWriter& w, const EventView& ev) {
     case VIGIL_KIND_SETNS:
       w.field("fd", p.fd);
       hex_field(w, "flags", p.flags);
-      w.field("path", ev.str(p.path));
+      if (p.name.len > 0) {
+        w.field("namespace", ev.str(p.name)).field("ns_ino", p.ino);
+      } else {
+        w.field("path", ev.str(p.path));
+      }
       break;
     case VIGIL_KIND_KILL:
       w.field("target_pid", p.target_pid).field("target_tid", p.target_tid);

@@ -150,27 +150,28 @@ TEST(AbiLayout, vigil_net_is_pinned) {
 }
 
 TEST(AbiLayout, vigil_priv_is_pinned) {
-  EXPECT_EQ(sizeof(struct vigil_priv), 264u);
+  EXPECT_EQ(sizeof(struct vigil_priv), 272u);
   EXPECT_EQ(offsetof(struct vigil_priv, hdr), 0u);
   EXPECT_EQ(offsetof(struct vigil_priv, task), 16u);
   EXPECT_EQ(offsetof(struct vigil_priv, ret), 112u);
   EXPECT_EQ(offsetof(struct vigil_priv, flags), 120u);
-  EXPECT_EQ(offsetof(struct vigil_priv, caps), 128u);
-  EXPECT_EQ(offsetof(struct vigil_priv, old_caps), 152u);
-  EXPECT_EQ(offsetof(struct vigil_priv, ids), 176u);
-  EXPECT_EQ(offsetof(struct vigil_priv, old_ids), 192u);
-  EXPECT_EQ(offsetof(struct vigil_priv, new_ids), 208u);
-  EXPECT_EQ(offsetof(struct vigil_priv, request), 224u);
-  EXPECT_EQ(offsetof(struct vigil_priv, target_pid), 228u);
-  EXPECT_EQ(offsetof(struct vigil_priv, target_tid), 232u);
-  EXPECT_EQ(offsetof(struct vigil_priv, signal), 236u);
-  EXPECT_EQ(offsetof(struct vigil_priv, fd), 240u);
-  EXPECT_EQ(offsetof(struct vigil_priv, info), 244u);
-  EXPECT_EQ(offsetof(struct vigil_priv, syscall), 248u);
-  EXPECT_EQ(offsetof(struct vigil_priv, _pad), 250u);
-  EXPECT_EQ(offsetof(struct vigil_priv, name), 252u);
-  EXPECT_EQ(offsetof(struct vigil_priv, path), 256u);
-  EXPECT_EQ(offsetof(struct vigil_priv, _pad2), 260u);
+  EXPECT_EQ(offsetof(struct vigil_priv, ino), 128u);
+  EXPECT_EQ(offsetof(struct vigil_priv, caps), 136u);
+  EXPECT_EQ(offsetof(struct vigil_priv, old_caps), 160u);
+  EXPECT_EQ(offsetof(struct vigil_priv, ids), 184u);
+  EXPECT_EQ(offsetof(struct vigil_priv, old_ids), 200u);
+  EXPECT_EQ(offsetof(struct vigil_priv, new_ids), 216u);
+  EXPECT_EQ(offsetof(struct vigil_priv, request), 232u);
+  EXPECT_EQ(offsetof(struct vigil_priv, target_pid), 236u);
+  EXPECT_EQ(offsetof(struct vigil_priv, target_tid), 240u);
+  EXPECT_EQ(offsetof(struct vigil_priv, signal), 244u);
+  EXPECT_EQ(offsetof(struct vigil_priv, fd), 248u);
+  EXPECT_EQ(offsetof(struct vigil_priv, info), 252u);
+  EXPECT_EQ(offsetof(struct vigil_priv, syscall), 256u);
+  EXPECT_EQ(offsetof(struct vigil_priv, _pad), 258u);
+  EXPECT_EQ(offsetof(struct vigil_priv, name), 260u);
+  EXPECT_EQ(offsetof(struct vigil_priv, path), 264u);
+  EXPECT_EQ(offsetof(struct vigil_priv, _pad2), 268u);
 }
 
 TEST(AbiLayout, vigil_stats_is_pinned) {
@@ -327,6 +328,7 @@ TEST_F(BpfAbi, bpf_object_uses_the_same_layout) {
   EXPECT_BPF_MEMBER(vigil_priv, task);
   EXPECT_BPF_MEMBER(vigil_priv, ret);
   EXPECT_BPF_MEMBER(vigil_priv, flags);
+  EXPECT_BPF_MEMBER(vigil_priv, ino);
   EXPECT_BPF_MEMBER(vigil_priv, caps);
   EXPECT_BPF_MEMBER(vigil_priv, old_caps);
   EXPECT_BPF_MEMBER(vigil_priv, ids);
