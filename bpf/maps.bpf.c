@@ -5,6 +5,7 @@
 const volatile __u32 vigil_self_tgid = 0;
 const volatile bool vigil_threads = false;
 const volatile __u64 vigil_kinds = 0;
+const volatile __u64 vigil_wakeup_bytes = 0;
 const volatile __u32 vigil_open_prefix_count = 0;
 const volatile struct vigil_prefix vigil_open_prefixes[VIGIL_PREFIX_MAX] = {};
 

@@ -111,6 +111,7 @@ int BPF_PROG(vigil_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 	struct dentry *exe_dentry = file->f_path.dentry;
 	bool exe_trunc = false, cwd_trunc = false;
 	__u32 off = sizeof(*e), size;
+	__u64 flags;
 	long n;
 
 	if (p->tgid == vigil_self_tgid)
@@ -161,12 +162,13 @@ int BPF_PROG(vigil_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 			VIGIL_EXEC_CWD_TRUNCATED | VIGIL_EXEC_FILENAME_TRUNCATED))
 		vigil_count(VIGIL_KIND_EXEC, VIGIL_CNT_TRUNCATED);
 
+	flags = vigil_ring_flags();
 	/* off stays below VIGIL_RECORD_MAX by construction; the mask shows it. */
 	size = (off + 7) & ~7u;
 	vigil_barrier_var(size);
 	size &= VIGIL_RECORD_MAX - 1;
 	vigil_fill_hdr(&e->hdr, VIGIL_KIND_EXEC, size);
-	if (bpf_ringbuf_output(&vigil_events, e, size, 0))
+	if (bpf_ringbuf_output(&vigil_events, e, size, flags))
 		vigil_count(VIGIL_KIND_EXEC, VIGIL_CNT_DROPPED);
 	else
 		vigil_count(VIGIL_KIND_EXEC, VIGIL_CNT_EMITTED);
@@ -233,7 +235,7 @@ int BPF_PROG(vigil_fork, struct task_struct *parent, struct task_struct *child)
 	f->flags = thread ? VIGIL_FORK_THREAD : 0;
 	f->_pad = 0;
 	vigil_fork_syscall(f, parent, child);
-	bpf_ringbuf_submit(f, 0);
+	bpf_ringbuf_submit(f, vigil_ring_flags());
 	vigil_count(VIGIL_KIND_FORK, VIGIL_CNT_EMITTED);
 	return 0;
 }
@@ -256,7 +258,7 @@ int BPF_PROG(vigil_exit, struct task_struct *p)
 	vigil_fill_task(&x->task, p);
 	x->status = p->exit_code;
 	x->flags = group_dead ? 0 : VIGIL_EXIT_THREAD;
-	bpf_ringbuf_submit(x, 0);
+	bpf_ringbuf_submit(x, vigil_ring_flags());
 	vigil_count(VIGIL_KIND_EXIT, VIGIL_CNT_EMITTED);
 	return 0;
 }

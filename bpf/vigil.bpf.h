@@ -33,6 +33,13 @@
 /* Knobs, written by the loader before the programs load. */
 extern const volatile __u32 vigil_self_tgid; /* the sensor itself: never traced */
 extern const volatile bool vigil_threads; /* also report thread creation and exit */
+/*
+ * Unread bytes in the ring buffer past which a record wakes the reader.
+ * Below it, records do not wake it: it drains the ring on its own every few
+ * milliseconds. A wake-up per record would cost an inter-processor
+ * interrupt per event, the most expensive part of a record on a VM.
+ */
+extern const volatile __u64 vigil_wakeup_bytes;
 /* Kinds wanted (1 << enum vigil_kind), for programs that serve several. */
 extern const volatile __u64 vigil_kinds;
 
@@ -134,6 +141,14 @@ struct vigil_uring_map {
 };
 extern struct vigil_uring_map vigil_uring_opens SEC(".maps");
 
+/* Ring buffer flags for a record: wake the reader only past the threshold. */
+static __always_inline __u64 vigil_ring_flags(void)
+{
+	return bpf_ringbuf_query(&vigil_events, BPF_RB_AVAIL_DATA) > vigil_wakeup_bytes ?
+		       BPF_RB_FORCE_WAKEUP :
+		       BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void vigil_count(__u32 kind, __u32 what)
 {
 	__u32 zero = 0;
@@ -216,7 +231,9 @@ static __always_inline void vigil_fill_task(struct vigil_task *t, struct task_st
 	t->tty = vigil_tty_of(task);
 	t->mntns = nsp ? nsp->mnt_ns->ns.inum : 0;
 	t->netns = nsp ? nsp->net_ns->ns.inum : 0;
-	bpf_probe_read_kernel(t->comm, sizeof(t->comm), task->comm);
+	/* Two plain loads rather than a helper call. */
+	*(__u64 *)&t->comm[0] = *(__u64 *)&task->comm[0];
+	*(__u64 *)&t->comm[8] = *(__u64 *)&task->comm[8];
 }
 
 static __always_inline struct mount *vigil_real_mount(struct vfsmount *vfsmnt)
@@ -403,20 +420,24 @@ static __always_inline bool vigil_put_user_str(void *rec, __u32 *off, struct vig
 	return true;
 }
 
-/* The file behind descriptor @fd of @task, or NULL. */
+/*
+ * The file behind descriptor @fd of @task, or NULL. @task is a BTF pointer:
+ * the chain down to the descriptor table is plain loads; only the table
+ * slot, at a variable index, takes a helper call.
+ */
 static __always_inline struct file *vigil_fd_file(struct task_struct *task, long fd)
 {
-	struct files_struct *files = BPF_CORE_READ(task, files);
+	struct files_struct *files = task->files;
 	struct fdtable *fdt;
 	struct file **fds;
 	struct file *file = NULL;
 
 	if (fd < 0 || !files)
 		return NULL;
-	fdt = BPF_CORE_READ(files, fdt);
-	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+	fdt = files->fdt;
+	if (!fdt || fd >= fdt->max_fds)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
+	fds = fdt->fd;
 	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]))
 		return NULL;
 	return file;
@@ -541,6 +562,7 @@ static __always_inline bool vigil_wants(__u32 kind)
  */
 static __always_inline void vigil_submit(void *rec, __u32 off, __u16 kind)
 {
+	__u64 flags = vigil_ring_flags();
 	__u32 size;
 
 	if (off > VIGIL_RECORD_MAX - 8) {
@@ -553,7 +575,7 @@ static __always_inline void vigil_submit(void *rec, __u32 off, __u16 kind)
 	vigil_barrier_var(size);
 	if (size > VIGIL_RECORD_MAX)
 		return;
-	if (bpf_ringbuf_output(&vigil_events, rec, size, 0))
+	if (bpf_ringbuf_output(&vigil_events, rec, size, flags))
 		vigil_count(kind, VIGIL_CNT_DROPPED);
 	else
 		vigil_count(kind, VIGIL_CNT_EMITTED);

@@ -169,6 +169,10 @@ bool tracepoint_exists(const Attachment& a, std::string_view section) {
   return access(path.c_str(), F_OK) == 0;
 }
 
+// How long the reader sleeps when no wake-up comes: the most a record
+// waits in the ring on a quiet host.
+constexpr int kPollMs = 20;
+
 int on_record(void* ctx, void* data, size_t size) {
   auto* pipeline = static_cast<Pipeline*>(ctx);
   pipeline->push({static_cast<const std::byte*>(data), size});
@@ -202,6 +206,7 @@ BpfDriver::BpfDriver(const BpfOptions& opts) : impl_(std::make_unique<Impl>()) {
   skel->rodata->vigil_self_tgid = static_cast<uint32_t>(getpid());
   skel->rodata->vigil_threads = opts.threads;
   skel->rodata->vigil_kinds = opts.kinds | kAlwaysKinds;
+  skel->rodata->vigil_wakeup_bytes = opts.ring_bytes / 8;
   set_open_prefixes(opts.open_prefixes);
   int err = bpf_map__set_max_entries(skel->maps.vigil_events, opts.ring_bytes);
   if (err) throw DriverError("bpf: bad ring buffer size: " + errno_text(err));
@@ -307,7 +312,10 @@ void BpfDriver::run(Pipeline& pipeline, const std::atomic<bool>& stop,
 
   // Relaxed: stop is a lone flag; the pipeline's own stop() orders the rest.
   while (!stop.load(std::memory_order_relaxed)) {
-    const int n = ring_buffer__poll(impl_->ring, 100);
+    // Records only wake us once the ring fills up (vigil_wakeup_bytes):
+    // otherwise the timeout does, and consume() drains what came.
+    int n = ring_buffer__poll(impl_->ring, kPollMs);
+    if (n >= 0) n = ring_buffer__consume(impl_->ring);
     if (n < 0 && n != -EINTR) {
       throw DriverError("bpf: ring buffer poll failed: " + errno_text(n));
     }
