@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   vigil::cli::add_run_command(app, exit_code);
   vigil::cli::add_trace_command(app, exit_code);
+  vigil::cli::add_config_command(app, exit_code);
 
   CLI11_PARSE(app, argc, argv);
   return exit_code;
