@@ -22,9 +22,9 @@ void install_signals() {
 }
 
 void add_config_flag(CLI::App* cmd, std::string& path) {
-  cmd->add_option("-c,--config", path,
-                  fmt::format("Configuration file (default: {} when it exists)",
-                              default_config_path()));
+  cmd->add_option(
+      "-c,--config", path,
+      fmt::format("Configuration file (default: {} when it exists)", default_config_path()));
 }
 
 void add_sensor_flags(CLI::App* cmd, SensorFlags& f) {
@@ -36,13 +36,13 @@ void add_sensor_flags(CLI::App* cmd, SensorFlags& f) {
   f.opt_duration = cmd->add_option("--duration", f.sensor.duration_s,
                                    "Stop after this many seconds (0: run until SIGINT/SIGTERM)")
                        ->check(CLI::NonNegativeNumber);
-  f.opt_ring = cmd->add_option("--ring-mib", f.ring_mib,
-                               "eBPF ring buffer size in MiB, a power of two")
-                   ->check(CLI::Range(1u, 1024u))
-                   ->check([](const std::string& v) {
-                     const unsigned long n = std::stoul(v);
-                     return (n & (n - 1)) == 0 ? std::string() : "not a power of two: " + v;
-                   });
+  f.opt_ring =
+      cmd->add_option("--ring-mib", f.ring_mib, "eBPF ring buffer size in MiB, a power of two")
+          ->check(CLI::Range(1u, 1024u))
+          ->check([](const std::string& v) {
+            const unsigned long n = std::stoul(v);
+            return (n & (n - 1)) == 0 ? std::string() : "not a power of two: " + v;
+          });
   f.opt_batches = cmd->add_option("--batches", f.batches, "Batches of 64 KiB queued per shard")
                       ->check(CLI::Range(2u, 65536u));
   f.opt_metrics = cmd->add_option("--metrics-listen", f.metrics_listen,

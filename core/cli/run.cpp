@@ -20,8 +20,7 @@ void write_detector_metrics(PromText& m, const std::vector<const Detector*>& det
     for (size_t i = 0; i < rules.size(); ++i) matches[i] += d->rule_matches(i);
     d->match_latency().add_to(buckets, sum_ns);
   }
-  m.family("vigil_detector_events_evaluated_total", "counter",
-           "Events matched against the rules.");
+  m.family("vigil_detector_events_evaluated_total", "counter", "Events matched against the rules.");
   m.sample("vigil_detector_events_evaluated_total", evaluated);
   m.family("vigil_detector_alerts_total", "counter", "Alerts raised.");
   m.sample("vigil_detector_alerts_total", alerts);
@@ -79,7 +78,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
       }
       spdlog::info("detector: evaluated={} alerts={}", evaluated, alerts);
     };
-    hooks.metrics = [&](PromText& m) { write_detector_metrics(m, detectors); };
+    hooks.metrics = [&](PromText& m) {
+      write_detector_metrics(m, detectors);
+    };
     hooks.hangup = &hangup_flag();
     exit_code = run_sensor(
         flags->sensor, [&] { return make_live_driver(*flags, false); }, make, stop_flag(), hooks);

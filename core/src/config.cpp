@@ -94,8 +94,8 @@ class Reader {
     try {
       return parse_size(s);
     } catch (const std::invalid_argument&) {
-      fail(n, fmt::format("'{}' must be a size like 1048576, 64KiB, 100MiB or 1GiB, not '{}'",
-                          key, s));
+      fail(n, fmt::format("'{}' must be a size like 1048576, 64KiB, 100MiB or 1GiB, not '{}'", key,
+                          s));
     }
   }
 
@@ -128,9 +128,9 @@ class Reader {
 };
 
 constexpr std::string_view kFacilities[] = {
-    "kern",   "user",   "mail",   "daemon", "auth",   "syslog", "lpr",    "news",
-    "uucp",   "cron",   "authpriv", "ftp",  "ntp",    "audit",  "alert",  "clock",
-    "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"};
+    "kern",   "user",   "mail",     "daemon", "auth",   "syslog", "lpr",    "news",
+    "uucp",   "cron",   "authpriv", "ftp",    "ntp",    "audit",  "alert",  "clock",
+    "local0", "local1", "local2",   "local3", "local4", "local5", "local6", "local7"};
 
 // Checks an "address:" of a syslog output: unix:PATH or tcp:HOST:PORT.
 bool valid_syslog_address(std::string_view a) {
@@ -170,8 +170,8 @@ OutputConfig parse_output(const Reader& r, const YAML::Node& n) {
     if (n["address"]) {
       o.address = r.string(n["address"], "address");
       if (!valid_syslog_address(o.address)) {
-        r.fail(n["address"], fmt::format("'address' must be unix:/PATH or tcp:HOST:PORT, not '{}'",
-                                         o.address));
+        r.fail(n["address"],
+               fmt::format("'address' must be unix:/PATH or tcp:HOST:PORT, not '{}'", o.address));
       }
     }
     if (n["facility"]) {
@@ -220,7 +220,7 @@ OutputConfig parse_output(const Reader& r, const YAML::Node& n) {
   if (n["name"]) o.name = r.string(n["name"], "name");
   if (n["format"]) {
     const std::string f = r.choice(n["format"], "format", {"json", "ocsf", "falco"});
-    o.format = f == "json" ? OutputFormat::Json
+    o.format = f == "json"   ? OutputFormat::Json
                : f == "ocsf" ? OutputFormat::Ocsf
                              : OutputFormat::Falco;
   }
@@ -364,8 +364,8 @@ Config parse_config(std::string_view yaml, const std::string& name) {
       const auto colon = c.metrics_listen.rfind(':');
       if (!c.metrics_listen.empty() &&
           (colon == std::string::npos || colon == 0 || colon + 1 == c.metrics_listen.size())) {
-        r.fail(m["listen"], fmt::format("'listen' must be HOST:PORT or \"\", not '{}'",
-                                        c.metrics_listen));
+        r.fail(m["listen"],
+               fmt::format("'listen' must be HOST:PORT or \"\", not '{}'", c.metrics_listen));
       }
     }
   }

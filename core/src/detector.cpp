@@ -84,8 +84,7 @@ void Detector::on_event(const EventView& ev) {
   }
 }
 
-Tracer::Tracer(uint32_t kinds, const ProcessTable& table, OutputSet& sink,
-               const RenderContext& ctx)
+Tracer::Tracer(uint32_t kinds, const ProcessTable& table, OutputSet& sink, const RenderContext& ctx)
     : kinds_(kinds), table_(table), sink_(sink), ctx_(ctx) {}
 
 void Tracer::on_event(const EventView& ev) {

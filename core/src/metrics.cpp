@@ -45,8 +45,7 @@ uint64_t proc_status_bytes(std::string_view key) {
 }  // namespace
 
 void PromText::family(std::string_view name, std::string_view type, std::string_view help) {
-  fmt::format_to(std::back_inserter(out_), "# HELP {} {}\n# TYPE {} {}\n", name, help, name,
-                 type);
+  fmt::format_to(std::back_inserter(out_), "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
 }
 
 void PromText::sample(std::string_view name, const Labels& labels, double value) {
@@ -129,7 +128,9 @@ MetricsServer::MetricsServer(const std::string& listen, std::function<std::strin
   const int port = std::atoi(listen.c_str() + colon + 1);
 
   Impl* s = impl_.get();
-  s->server.new_task_queue = [] { return new httplib::ThreadPool(1); };
+  s->server.new_task_queue = [] {
+    return new httplib::ThreadPool(1);
+  };
   s->server.Get("/metrics", [s, render](const httplib::Request&, httplib::Response& res) {
     std::lock_guard lock(s->render_mu);
     res.set_content(render(), "text/plain; version=0.0.4; charset=utf-8");

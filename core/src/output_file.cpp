@@ -37,21 +37,29 @@ class StreamTransport : public Transport {
     if (fd_ < 0 && open_file() != 0) return 0;
     size_t done = 0, pending = 0;
     buf_.clear();
+    // Lines go out in chunks of whole lines: a failed write (disk full)
+    // costs one chunk, and later chunks still try.
+    auto flush_pending = [&] {
+      if (flush(ctx)) done += pending;
+      buf_.clear();
+      pending = 0;
+    };
     for (const MessagePtr& m : batch) {
       const std::string_view p = m->payload(cfg_.format);
       if (rotating() && size_ + buf_.size() + p.size() > cfg_.rotate_bytes &&
           size_ + buf_.size() > 0) {
-        if (!flush(ctx)) return done;
-        done += pending;
-        pending = 0;
+        flush_pending();
         rotate();
         if (fd_ < 0) return done;
+      } else if (!buf_.empty() && buf_.size() + p.size() > kChunkBytes) {
+        flush_pending();
       }
+      if (ctx.past_deadline()) return done;
       buf_ += p;
       ++pending;
     }
-    if (!flush(ctx)) return done;
-    return done + pending;
+    flush_pending();
+    return done;
   }
 
   void reopen() override {
@@ -62,6 +70,8 @@ class StreamTransport : public Transport {
   }
 
  private:
+  static constexpr size_t kChunkBytes = 16 * 1024;
+
   bool rotating() const { return cfg_.kind == OutputKind::File && cfg_.rotate_bytes > 0; }
 
   // Returns 0 or the errno of the failed open.

@@ -102,8 +102,8 @@ class WebhookTransport : public Transport {
       if (o == Outcome::Delivered) return true;
       if (o == Outcome::GiveUp || ctx.past_deadline()) return false;
       if (o == Outcome::Retry && attempts++ >= cfg_.retries) {
-        spdlog::warn("output: '{}' gave up on an alert after {} attempts: {}", cfg_.name,
-                     attempts, last_error_);
+        spdlog::warn("output: '{}' gave up on an alert after {} attempts: {}", cfg_.name, attempts,
+                     last_error_);
         return false;
       }
       ctx.count_retry();
@@ -123,8 +123,8 @@ class WebhookTransport : public Transport {
       last_error_ = error_[0] ? error_ : curl_easy_strerror(rc);
       if (unreachable(rc)) {
         if (!down_) {
-          spdlog::warn("output: '{}' cannot reach {} ({}); holding alerts and retrying",
-                       cfg_.name, cfg_.url, last_error_);
+          spdlog::warn("output: '{}' cannot reach {} ({}); holding alerts and retrying", cfg_.name,
+                       cfg_.url, last_error_);
         }
         down_ = true;
         return Outcome::Unreachable;

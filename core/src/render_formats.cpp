@@ -280,8 +280,9 @@ void render_alert_falco(std::string& out, const rules::Rule& rule, const EventVi
   // Falco's "output" is the rule's message with the key fields inline.
   std::string text;
   append_rfc3339(text, time_ns);
-  fmt::format_to(std::back_inserter(text), ": {} {} (rule={} proc.exepath=", falco_priority(rule.severity),
-                 rule.description, rule.id);
+  fmt::format_to(std::back_inserter(text),
+                 ": {} {} (rule={} proc.exepath=", falco_priority(rule.severity), rule.description,
+                 rule.id);
   text += f.exe;
   text += " proc.cmdline=";
   text += f.cmdline;

@@ -58,8 +58,8 @@ void log_summary(const Driver& driver, const PipelineCounts& p, const OutputSet&
   spdlog::info("shards: handled={} processes_tracked={}", p.handled, table_size);
   for (const auto& o : outputs.outputs()) {
     const OutputCounts c = o->counts();
-    spdlog::info("output '{}': received={} delivered={} dropped={} failed={} retries={}",
-                 o->name(), c.received, c.delivered, c.dropped, c.failed, c.retries);
+    spdlog::info("output '{}': received={} delivered={} dropped={} failed={} retries={}", o->name(),
+                 c.received, c.delivered, c.dropped, c.failed, c.retries);
   }
   const StageCounts out = outputs.counts();
   spdlog::info("output: received={} written={} dropped={}", out.received, out.passed, out.dropped);
@@ -81,8 +81,7 @@ std::string render_metrics(const MetricsSources& s) {
   m.family("vigil_info", "gauge", "Vigil's version and the driver in use.");
   m.sample("vigil_info", {{"version", VIGIL_VERSION}, {"driver", driver}}, 1);
   m.family("vigil_uptime_seconds", "gauge", "Seconds since the sensor started.");
-  m.sample("vigil_uptime_seconds",
-           std::chrono::duration<double>(Clock::now() - s.start).count());
+  m.sample("vigil_uptime_seconds", std::chrono::duration<double>(Clock::now() - s.start).count());
 
   const KernelCounts k = s.driver.counts();
   m.family("vigil_kernel_events_total", "counter",
@@ -232,10 +231,10 @@ int run_sensor(const SensorOptions& opts, const DriverFactory& make_driver,
 
   notify.ready(fmt::format("running: driver {}, {} shards", driver->name(), pipeline.shards()));
   if (notify.enabled()) {
-    spdlog::info("systemd: ready{}", notify.watchdog().count()
-                                        ? fmt::format(", watchdog every {} ms",
-                                                      notify.watchdog().count() / 1000)
-                                        : "");
+    spdlog::info("systemd: ready{}",
+                 notify.watchdog().count()
+                     ? fmt::format(", watchdog every {} ms", notify.watchdog().count() / 1000)
+                     : "");
   }
 
   auto last_second = start;
@@ -285,7 +284,8 @@ int run_sensor(const SensorOptions& opts, const DriverFactory& make_driver,
   notify.stopping();
   spdlog::info("stopping: draining queues");
   pipeline.stop();
-  const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(opts.shutdown_timeout_s * 1000));
+  const auto timeout =
+      std::chrono::milliseconds(static_cast<int64_t>(opts.shutdown_timeout_s * 1000));
   outputs->close(timeout);
   metrics.reset();
   log_summary(*driver, pipeline.counts(), *outputs, table.size());

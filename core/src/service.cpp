@@ -5,9 +5,9 @@
 #include <spdlog/spdlog.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <syslog.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-journal.h>
-#include <syslog.h>
 
 #include <csignal>
 #include <cstdlib>

@@ -54,9 +54,9 @@ struct OutputConfig {
   uint32_t queue = 16384;
 
   // file
-  std::string path;               //!< appended to; created 0640
+  std::string path;                      //!< appended to; created 0640
   uint64_t rotate_bytes = 100ull << 20;  //!< rotate when the file would pass this; 0: never
-  uint32_t rotate_keep = 5;       //!< PATH.1 ... PATH.N kept
+  uint32_t rotate_keep = 5;              //!< PATH.1 ... PATH.N kept
 
   // syslog
   std::string address = "unix:/dev/log";  //!< "unix:PATH" (datagram) or "tcp:HOST:PORT"
@@ -66,10 +66,10 @@ struct OutputConfig {
   // webhook
   std::string url;
   std::map<std::string, std::string> headers;
-  uint32_t timeout_ms = 5000;   //!< per request, connection included
-  uint32_t retries = 3;         //!< further attempts per alert after a failure
-  uint32_t backoff_ms = 500;    //!< first wait after a failure, doubled per attempt up to 30 s
-  std::string ca_file;          //!< PEM bundle to verify the server with; "": system's
+  uint32_t timeout_ms = 5000;  //!< per request, connection included
+  uint32_t retries = 3;        //!< further attempts per alert after a failure
+  uint32_t backoff_ms = 500;   //!< first wait after a failure, doubled per attempt up to 30 s
+  std::string ca_file;         //!< PEM bundle to verify the server with; "": system's
   bool tls_verify = true;
 };
 
@@ -84,7 +84,7 @@ struct Config {
   uint32_t ring_mib = 16;          //!< eBPF ring buffer, MiB, a power of two
   std::string log_level = "info";  //!< debug | info | warn | error
 
-  std::vector<OutputConfig> outputs;  //!< default: one stdout output, JSON
+  std::vector<OutputConfig> outputs;              //!< default: one stdout output, JSON
   std::string metrics_listen = "127.0.0.1:9477";  //!< HOST:PORT; "": no metrics endpoint
 
   double shutdown_timeout_s = 5;  //!< to drain queues and flush outputs at exit

@@ -8,12 +8,12 @@
 #include <vector>
 
 #include "vigil/counters.h"
+#include "vigil/metrics.h"
+#include "vigil/output.h"
 #include "vigil/pipeline.h"
 #include "vigil/process_table.h"
 #include "vigil/render.h"
 #include "vigil/rules.h"
-#include "vigil/metrics.h"
-#include "vigil/output.h"
 
 namespace vigil {
 

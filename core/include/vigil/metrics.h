@@ -40,8 +40,9 @@ class PromText {
 class LatencyHistogram {
  public:
   //! Upper bounds in nanoseconds; the last bucket (+Inf) is implicit.
-  static constexpr std::array<uint64_t, 12> kBoundsNs = {
-      250, 500, 1'000, 2'500, 5'000, 10'000, 25'000, 50'000, 100'000, 250'000, 1'000'000, 10'000'000};
+  static constexpr std::array<uint64_t, 12> kBoundsNs = {250,     500,     1'000,     2'500,
+                                                         5'000,   10'000,  25'000,    50'000,
+                                                         100'000, 250'000, 1'000'000, 10'000'000};
 
   //! Writer thread only.
   void record(uint64_t ns) {

@@ -38,12 +38,12 @@ class OutputError : public std::runtime_error {
 //! One alert or event, rendered in each format some output wants. Immutable
 //! once made; shared by the outputs.
 struct Message {
-  std::string json;   //!< Vigil's line, '\n'-terminated; always present
-  std::string ocsf;   //!< '\n'-terminated, or empty when no output wants it
-  std::string falco;  //!< '\n'-terminated, or empty when no output wants it
-  int64_t time_ns = 0;       //!< when the kernel saw the event (Unix ns)
-  uint8_t severity = 6;      //!< syslog severity: 2 critical ... 6 info
-  bool alert = false;        //!< an alert (true) or a traced event
+  std::string json;      //!< Vigil's line, '\n'-terminated; always present
+  std::string ocsf;      //!< '\n'-terminated, or empty when no output wants it
+  std::string falco;     //!< '\n'-terminated, or empty when no output wants it
+  int64_t time_ns = 0;   //!< when the kernel saw the event (Unix ns)
+  uint8_t severity = 6;  //!< syslog severity: 2 critical ... 6 info
+  bool alert = false;    //!< an alert (true) or a traced event
 
   //! The rendering for `f`, falling back to JSON when it was not made.
   std::string_view payload(OutputFormat f) const;

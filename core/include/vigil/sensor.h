@@ -23,10 +23,10 @@ namespace vigil {
 struct SensorOptions {
   std::string output = "-";           //!< JSON lines: a file path, or "-"; when `outputs` is empty
   std::vector<OutputConfig> outputs;  //!< where alerts go; empty: `output` alone
-  unsigned shards = 0;         //!< 0: one per CPU
-  unsigned batches = 64;       //!< per shard, see PipelineOptions
-  double duration_s = 0;       //!< stop after this long; 0: until `stop`
-  bool seed_from_proc = true;  //!< false when the events do not come from this host
+  unsigned shards = 0;                //!< 0: one per CPU
+  unsigned batches = 64;              //!< per shard, see PipelineOptions
+  double duration_s = 0;              //!< stop after this long; 0: until `stop`
+  bool seed_from_proc = true;         //!< false when the events do not come from this host
   Backpressure backpressure = Backpressure::Drop;
   std::string metrics_listen;      //!< HOST:PORT of /metrics and /healthz; "": none
   double shutdown_timeout_s = 5;   //!< for draining outputs at exit
