@@ -107,17 +107,18 @@ struct Output::Impl : WriterContext {
         if (closing()) break;
         continue;
       }
-      queued.fetch_sub(n, std::memory_order_relaxed);
       const std::span<const MessagePtr> todo(batch.data(), n);
       size_t done = 0;
       if (!past_deadline()) done = transport->deliver(todo, *this);
+      for (size_t i = 0; i < n; ++i) batch[i].reset();
+      // Only now: messages in the writer's hands still count against the bound.
+      queued.fetch_sub(n, std::memory_order_relaxed);
       delivered.add(done);
       if (past_deadline()) {
         dropped.add(n - done);
       } else {
         failed.add(n - done);
       }
-      for (size_t i = 0; i < n; ++i) batch[i].reset();
     }
   }
 };

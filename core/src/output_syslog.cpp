@@ -81,6 +81,7 @@ class SyslogTransport : public Transport {
   // Connects if needed and sends frame_ whole. False on any failure;
   // `too_big` when the socket can never take this message.
   bool send_frame(WriterContext& ctx, bool& too_big) {
+    if (fd_ >= 0 && tcp() && peer_closed()) disconnect();
     if (fd_ < 0 && !connect_now()) return false;
     std::string_view data = frame_;
     while (!data.empty()) {
@@ -153,6 +154,15 @@ class SyslogTransport : public Transport {
     freeaddrinfo(res);
     if (fd_ < 0) return note_failure("connect", err);
     return true;
+  }
+
+  // A syslog receiver never sends: anything readable on the socket is its
+  // end-of-stream or an error. Sending into a closed connection would
+  // succeed locally and lose the message, so look before each send.
+  bool peer_closed() {
+    char byte;
+    const ssize_t n = ::recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR);
   }
 
   void disconnect() {

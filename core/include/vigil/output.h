@@ -57,7 +57,7 @@ struct OutputCounts {
   uint64_t dropped = 0;    //!< lost because the queue was full, or left at shutdown
   uint64_t failed = 0;     //!< given up on after the destination refused or failed them
   uint64_t retries = 0;    //!< delivery attempts that failed and were retried
-  uint64_t queued = 0;     //!< waiting now
+  uint64_t queued = 0;     //!< waiting now, or being delivered
 };
 
 //! What a transport may ask of its writer thread while delivering.
