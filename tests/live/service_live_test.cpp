@@ -1,0 +1,276 @@
+// Live: `vigil run` as systemd runs it. The notify protocol over a socket the
+// test owns (READY once attached, WATCHDOG pings, STATUS, STOPPING), every
+// capability gone while running, metrics and /healthz, SIGHUP reopening the
+// output file, and the configuration file with flags on top. Needs root.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <regex>
+
+#include "vigil_process.h"
+
+namespace vigil::test {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+int free_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(a);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+// A unix datagram socket standing in for systemd's NOTIFY_SOCKET.
+class NotifySocket {
+ public:
+  explicit NotifySocket(const fs::path& path) : path_(path) {
+    fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::strncpy(a.sun_path, path.c_str(), sizeof(a.sun_path) - 1);
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+      throw std::runtime_error("cannot bind " + path.string());
+    }
+  }
+  ~NotifySocket() { close(fd_); }
+
+  //! The next datagram, or "" after `timeout`.
+  std::string next(milliseconds timeout) {
+    timeval tv{static_cast<time_t>(timeout.count() / 1000),
+               static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    char buf[4096];
+    const ssize_t n = recv(fd_, buf, sizeof(buf), 0);
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+  }
+
+  //! Datagrams until one contains `what` (included), or "" on timeout.
+  std::string until(const std::string& what, std::vector<std::string>& seen,
+                    seconds timeout = seconds(30)) {
+    const auto end = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < end) {
+      std::string m = next(milliseconds(200));
+      if (m.empty()) continue;
+      seen.push_back(m);
+      if (m.find(what) != std::string::npos) return m;
+    }
+    return "";
+  }
+
+ private:
+  fs::path path_;
+  int fd_ = -1;
+};
+
+// The rule file and configuration each test runs with.
+struct Sensor {
+  TempDir dir;
+  std::string marker;
+  int port = free_port();
+  fs::path rules, config, alerts;
+
+  explicit Sensor(const std::string& tag, const std::string& extra = "")
+      : dir("svc-" + tag), marker("vigil-svc-marker-" + std::to_string(getpid())) {
+    rules = dir.path() / "rules.yaml";
+    std::ofstream(rules) << "- rule: live_marker\n"
+                            "  description: the service test's marker\n"
+                            "  severity: critical\n"
+                            "  tags: [mitre.execution, mitre.T1059.004]\n"
+                            "  condition:\n"
+                            "    proc.args: {equals: \""
+                         << marker << "\"}\n";
+    alerts = dir.path() / "alerts.json";
+    config = dir.path() / "vigil.yaml";
+    std::ofstream(config) << "rules: [" << rules.string() << "]\n"
+                          << "shards: 1\n"
+                          << "outputs:\n  - type: file\n    path: " << alerts.string() << "\n"
+                          << "metrics:\n  listen: 127.0.0.1:" << port << "\n"
+                          << "limits:\n  status_interval: 1\n"
+                          << extra;
+  }
+
+  void trigger() const { run_child({"/bin/true", marker}, dir.path()); }
+};
+
+bool wait_for_lines(const fs::path& p, size_t n, seconds timeout = seconds(10)) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    if (read_json_lines(p).size() >= n) return true;
+    usleep(50 * 1000);
+  }
+  return false;
+}
+
+class ServiceLive : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(geteuid(), 0u) << "live tests load BPF programs: run them as root";
+  }
+};
+
+TEST_F(ServiceLive, notify_protocol_ready_after_attach_then_watchdog_status_and_stopping) {
+  Sensor s("notify");
+  NotifySocket notify(s.dir.path() / "notify.sock");
+  setenv("NOTIFY_SOCKET", (s.dir.path() / "notify.sock").c_str(), 1);
+  setenv("WATCHDOG_USEC", "400000", 1);
+  VigilProcess vigil({"run", "--config", s.config.string()});
+  unsetenv("NOTIFY_SOCKET");
+  unsetenv("WATCHDOG_USEC");
+
+  std::vector<std::string> seen;
+  const std::string ready = notify.until("READY=1", seen);
+  ASSERT_FALSE(ready.empty()) << vigil.err();
+  EXPECT_EQ(seen.size(), 1u) << "READY is the first thing said";
+  EXPECT_NE(ready.find("STATUS=running: driver ebpf"), std::string::npos) << ready;
+  // Ready means attached and compiled: both were logged before READY was sent.
+  const std::string log_at_ready = vigil.err();
+  EXPECT_NE(log_at_ready.find("driver: ebpf attached"), std::string::npos) << log_at_ready;
+  EXPECT_NE(log_at_ready.find("rules: 1 loaded"), std::string::npos) << log_at_ready;
+
+  // Pings every WATCHDOG_USEC / 2 = 200 ms, and a STATUS line every second.
+  seen.clear();
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_FALSE(notify.until("events/s", seen, seconds(5)).empty()) << vigil.err();
+  while (std::chrono::steady_clock::now() - t0 < milliseconds(1500)) {
+    const std::string m = notify.next(milliseconds(200));
+    if (!m.empty()) seen.push_back(m);
+  }
+  const auto pings = std::count(seen.begin(), seen.end(), std::string("WATCHDOG=1"));
+  EXPECT_GE(pings, 4) << "about 7 pings in 1.5 s";
+  EXPECT_LE(pings, 12);
+
+  kill(vigil.pid(), SIGTERM);
+  seen.clear();
+  EXPECT_FALSE(notify.until("STOPPING=1", seen, seconds(10)).empty());
+  EXPECT_EQ(vigil.wait(), 0) << vigil.err();
+}
+
+TEST_F(ServiceLive, running_sensor_holds_no_capability_in_any_thread) {
+  Sensor s("caps");
+  VigilProcess vigil({"run", "--config", s.config.string()});
+  ASSERT_TRUE(vigil.wait_for("metrics: serving")) << vigil.err();
+  const fs::path tasks = fs::path("/proc") / std::to_string(vigil.pid()) / "task";
+  size_t threads = 0;
+  for (const auto& t : fs::directory_iterator(tasks)) {
+    const std::string status = read_text(t.path() / "status");
+    for (const char* key : {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"}) {
+      EXPECT_NE(status.find(std::string(key) + ":\t0000000000000000"), std::string::npos)
+          << t.path() << "\n"
+          << status;
+    }
+    EXPECT_NE(status.find("NoNewPrivs:\t1"), std::string::npos);
+    ++threads;
+  }
+  EXPECT_GE(threads, 4u) << "main, shard, output writer, metrics";
+
+  // With no capability left the sensor still sees, matches and writes.
+  s.trigger();
+  EXPECT_TRUE(wait_for_lines(s.alerts, 1)) << vigil.err();
+  EXPECT_EQ(vigil.stop(), 0);
+  EXPECT_NE(vigil.err().find("capabilities: dropped; now '='"), std::string::npos);
+  EXPECT_NE(vigil.err().find("ebpf exec: emitted="), std::string::npos);
+}
+
+TEST_F(ServiceLive, metrics_and_healthz_describe_the_running_sensor) {
+  Sensor s("metrics");
+  VigilProcess vigil({"run", "--config", s.config.string()});
+  ASSERT_TRUE(vigil.wait_for("metrics: serving")) << vigil.err();
+  s.trigger();
+  ASSERT_TRUE(wait_for_lines(s.alerts, 1)) << vigil.err();
+
+  httplib::Client http("127.0.0.1", s.port);
+  auto health = http.Get("/healthz");
+  ASSERT_TRUE(health) << "no answer from /healthz";
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(health->body, "ok\n");
+
+  std::string text;
+  for (int i = 0; i < 50; ++i) {  // the writer counts a delivery after the write
+    auto res = http.Get("/metrics");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200);
+    text = res->body;
+    if (text.find("vigil_output_alerts_total{output=\"file\",result=\"delivered\"} 1\n") !=
+        std::string::npos) {
+      break;
+    }
+    usleep(100 * 1000);
+  }
+  for (const char* want : {
+           "# TYPE vigil_kernel_events_total counter\n",
+           "vigil_info{version=\"" VIGIL_VERSION "\",driver=\"ebpf\"} 1\n",
+           "vigil_rule_matches_total{rule=\"live_marker\"} 1\n",
+           "vigil_detector_alerts_total 1\n",
+           "vigil_output_alerts_total{output=\"file\",result=\"delivered\"} 1\n",
+           "vigil_output_alerts_total{output=\"file\",result=\"dropped\"} 0\n",
+           "vigil_output_queue_depth{output=\"file\"} 0\n",
+           "vigil_reader_records_total{result=\"dropped\"} 0\n",
+           "vigil_shard_queue_batches{shard=\"0\"} ",
+           "# TYPE vigil_match_duration_seconds histogram\n",
+           "vigil_match_duration_seconds_bucket{le=\"+Inf\"} ",
+           "vigil_resident_memory_bytes ",
+           "vigil_mimalloc_committed_bytes ",
+       }) {
+    EXPECT_NE(text.find(want), std::string::npos) << "missing: " << want << "\n" << text;
+  }
+  std::smatch m;
+  ASSERT_TRUE(
+      std::regex_search(text, m,
+                        std::regex("vigil_kernel_events_total\\{driver=\"ebpf\",kind=\"exec\","
+                                   "result=\"emitted\"\\} (\\d+)")));
+  EXPECT_GE(std::stoull(m[1]), 1u);
+  ASSERT_TRUE(std::regex_search(text, m, std::regex("vigil_match_duration_seconds_count (\\d+)")));
+  EXPECT_GE(std::stoull(m[1]), 1u);
+  EXPECT_EQ(vigil.stop(), 0);
+}
+
+// logrotate moves the file and sends SIGHUP: the next alert starts a new file.
+TEST_F(ServiceLive, sighup_reopens_the_output_file) {
+  Sensor s("hup");
+  VigilProcess vigil({"run", "--config", s.config.string()});
+  ASSERT_TRUE(vigil.wait_for("metrics: serving")) << vigil.err();
+  s.trigger();
+  ASSERT_TRUE(wait_for_lines(s.alerts, 1)) << vigil.err();
+
+  const fs::path moved = s.dir.path() / "alerts.json.1";
+  fs::rename(s.alerts, moved);
+  kill(vigil.pid(), SIGHUP);
+  ASSERT_TRUE(vigil.wait_for("SIGHUP, reopening output files")) << vigil.err();
+  usleep(200 * 1000);  // the writer reopens at its next wake-up, within 50 ms
+  s.trigger();
+  ASSERT_TRUE(wait_for_lines(s.alerts, 1)) << vigil.err();
+  EXPECT_EQ(vigil.stop(), 0);
+  EXPECT_EQ(read_json_lines(moved).size(), 1u);
+  EXPECT_EQ(read_json_lines(s.alerts).size(), 1u);
+}
+
+TEST_F(ServiceLive, flags_override_the_configuration_file) {
+  Sensor s("flags");
+  VigilProcess vigil({"run", "--config", s.config.string(), "--shards", "3", "--duration", "1"});
+  EXPECT_EQ(vigil.wait(), 0) << vigil.err();
+  EXPECT_NE(vigil.err().find("config: '" + s.config.string() + "'"), std::string::npos);
+  EXPECT_NE(vigil.err().find("pipeline: 3 shards"), std::string::npos) << vigil.err();
+}
+
+TEST_F(ServiceLive, bad_configuration_stops_start_up_naming_file_and_line) {
+  TempDir dir("svc-bad");
+  const fs::path config = dir.path() / "vigil.yaml";
+  std::ofstream(config) << "shards: 2\noutputs:\n  - type: file\n    path: relative.json\n";
+  VigilProcess vigil({"run", "--config", config.string()});
+  EXPECT_EQ(vigil.wait(), 2);
+  EXPECT_NE(vigil.err().find(config.string() + ":4:11: 'path' must be absolute"), std::string::npos)
+      << vigil.err();
+  EXPECT_EQ(vigil.err().find("driver: ebpf attached"), std::string::npos) << "nothing started";
+}
+
+}  // namespace
+}  // namespace vigil::test
