@@ -4,6 +4,8 @@
 // output file, and the configuration file with flags on top. Needs root.
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -270,6 +272,65 @@ TEST_F(ServiceLive, bad_configuration_stops_start_up_naming_file_and_line) {
   EXPECT_NE(vigil.err().find(config.string() + ":4:11: 'path' must be absolute"), std::string::npos)
       << vigil.err();
   EXPECT_EQ(vigil.err().find("driver: ebpf attached"), std::string::npos) << "nothing started";
+}
+
+// Started by systemd (JOURNAL_STREAM set), vigil logs to the journal's
+// native socket with structured fields. The journal is stood in for by a
+// socket the test binds at /run/systemd/journal/socket inside a private
+// mount namespace, over a tmpfs /run, so the host's /run is untouched.
+TEST_F(ServiceLive, under_systemd_logs_go_to_the_journal_with_priority_and_component) {
+  Sensor s("journal");
+  const fs::path got = s.dir.path() / "journal.txt";
+  const pid_t child = fork();
+  if (child == 0) {
+    // Single-threaded here: unshare() refuses a multi-threaded caller.
+    if (unshare(CLONE_NEWNS) != 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) ||
+        mount("tmpfs", "/run", "tmpfs", 0, "size=1m") != 0) {
+      _exit(10);
+    }
+    fs::create_directories("/run/systemd/journal");
+    const int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::strcpy(a.sun_path, "/run/systemd/journal/socket");
+    if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) _exit(11);
+    setenv("JOURNAL_STREAM", "8:12345", 1);
+    VigilProcess vigil({"run", "--config", s.config.string(), "--duration", "1"});
+    std::ofstream out(got, std::ios::binary);
+    timeval tv{0, 200 * 1000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    const auto end = std::chrono::steady_clock::now() + seconds(30);
+    char buf[65536];
+    while (std::chrono::steady_clock::now() < end) {
+      const ssize_t n = recv(fd, buf, sizeof(buf), 0);
+      if (n > 0) {
+        out.write(buf, n);
+        out << "\n--\n";
+        out.flush();
+        if (std::string_view(buf, static_cast<size_t>(n)).find("MESSAGE=detector: ") !=
+            std::string_view::npos) {
+          break;
+        }
+      }
+    }
+    _exit(vigil.wait());
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0) << "child failed; journal:\n" << read_text(got);
+
+  const std::string journal = read_text(got);
+  // One datagram per message, native protocol: KEY=value lines.
+  EXPECT_NE(journal.find("MESSAGE=driver: ebpf attached (ring buffer 16 MiB)\nPRIORITY=6\n"
+                         "SYSLOG_IDENTIFIER=vigil\nCOMPONENT=driver\n"),
+            std::string::npos)
+      << journal;
+  EXPECT_NE(journal.find("MESSAGE=rules: 1 loaded\nPRIORITY=6\nSYSLOG_IDENTIFIER=vigil\n"
+                         "COMPONENT=rules\n"),
+            std::string::npos)
+      << journal;
+  EXPECT_NE(journal.find("COMPONENT=output\n"), std::string::npos) << journal;
 }
 
 }  // namespace
