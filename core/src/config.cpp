@@ -37,8 +37,10 @@ class Reader {
   // Every key of `n` must be one of `known`.
   void check_keys(const YAML::Node& n, std::string_view what,
                   std::initializer_list<std::string_view> known) const {
+    std::set<std::string> seen;
     for (const auto& kv : n) {
       const std::string key = kv.first.Scalar();
+      if (!seen.insert(key).second) fail(kv.first, fmt::format("duplicate key '{}'", key));
       if (std::find(known.begin(), known.end(), key) == known.end()) {
         std::string list;
         for (auto k : known) list += fmt::format("{}{}", list.empty() ? "" : ", ", k);

@@ -84,7 +84,12 @@ struct Output::Impl : WriterContext {
 
   bool wait(std::chrono::milliseconds d) override {
     std::unique_lock lock(mu);
-    cv.wait_for(lock, d, [&] { return closing_flag.load(std::memory_order_acquire); });
+    if (!closing()) {
+      cv.wait_for(lock, d, [&] { return closing(); });
+    } else {
+      // Draining: keep backing off, but never past the deadline.
+      cv.wait_until(lock, std::min(std::chrono::steady_clock::now() + d, deadline));
+    }
     return !past_deadline();
   }
   bool closing() const override { return closing_flag.load(std::memory_order_acquire); }

@@ -172,6 +172,7 @@ TEST(Config, errors_name_line_column_and_reason) {
             "2:21: 'shutdown_timeout' must be a number of seconds, not 'forever'");
   EXPECT_EQ(error_of("keep_capabilities: [cap_kill, cap_magic]\n"),
             "1:31: unknown capability 'cap_magic'");
+  EXPECT_EQ(error_of("shards: 1\nbatches: 8\nshards: 2\n"), "3:1: duplicate key 'shards'");
   EXPECT_EQ(error_of("shards: [1\n"), "2:1: end of sequence flow not found");
   EXPECT_EQ(error_of("- just\n- a list\n"), "1:1: the configuration must be a mapping");
 }

@@ -11,11 +11,13 @@
 
 #include <regex>
 
+#include "../service/daemons.h"
 #include "vigil_process.h"
 
 namespace vigil::test {
 namespace {
 
+using nlohmann::json;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
@@ -272,6 +274,50 @@ TEST_F(ServiceLive, bad_configuration_stops_start_up_naming_file_and_line) {
   EXPECT_NE(vigil.err().find(config.string() + ":4:11: 'path' must be absolute"), std::string::npos)
       << vigil.err();
   EXPECT_EQ(vigil.err().find("driver: ebpf attached"), std::string::npos) << "nothing started";
+}
+
+// End to end: one alert reaches both configured outputs, the file as Vigil's
+// JSON and nginx as Falco's payload; with nginx stopped, alerts still reach
+// the file and the webhook's losses are counted in the summary.
+TEST_F(ServiceLive, alert_reaches_file_and_webhook_and_a_dead_webhook_costs_only_its_own) {
+  ScratchDir web_dir("svc-nginx");
+  Nginx nginx(web_dir.path());
+  Sensor s("webhook");
+  {
+    // A webhook before the file output, and a short shutdown deadline.
+    std::string text = read_text(s.config);
+    text.replace(text.find("limits:\n"), std::string("limits:\n").size(),
+                 "limits:\n  shutdown_timeout: 1\n");
+    text.replace(text.find("outputs:\n"), std::string("outputs:\n").size(),
+                 "outputs:\n  - type: webhook\n    url: http://127.0.0.1:" +
+                     std::to_string(nginx.port()) + "/alerts\n    queue: 2\n    backoff: 0.05\n");
+    std::ofstream(s.config) << text;
+  }
+  VigilProcess vigil({"run", "--config", s.config.string()});
+  ASSERT_TRUE(vigil.wait_for("metrics: serving")) << vigil.err();
+
+  s.trigger();
+  ASSERT_TRUE(wait_for_lines(s.alerts, 1)) << vigil.err();
+  ASSERT_TRUE(wait_until([&] { return read_lines(nginx.bodies_path()).size() >= 1; }))
+      << vigil.err();
+  const std::string body = read_lines(nginx.bodies_path())[0];
+  const json falco = json::parse(body.substr(body.find('\t') + 1));
+  EXPECT_EQ(falco["rule"], "live_marker");
+  EXPECT_EQ(falco["priority"], "Critical");
+  EXPECT_EQ(falco["output_fields"]["proc.cmdline"], "/bin/true " + s.marker);
+
+  nginx.stop();
+  for (int i = 0; i < 10; ++i) s.trigger();
+  ASSERT_TRUE(wait_for_lines(s.alerts, 11)) << "the file output does not wait for the webhook";
+  EXPECT_EQ(vigil.stop(), 0);
+  EXPECT_NE(vigil.err().find("output 'file': received=11 delivered=11 dropped=0 failed=0"),
+            std::string::npos)
+      << vigil.err();
+  // The webhook's queue holds 2: of the 10 alerts sent while nginx was down,
+  // 8 were dropped at once and 2 at the shutdown deadline.
+  EXPECT_NE(vigil.err().find("output 'webhook': received=11 delivered=1 dropped=10 failed=0"),
+            std::string::npos)
+      << vigil.err();
 }
 
 // Started by systemd (JOURNAL_STREAM set), vigil logs to the journal's

@@ -27,14 +27,14 @@ namespace vigil::test {
 
 namespace fs = std::filesystem;
 
-class TempDir {
+class ScratchDir {
  public:
-  explicit TempDir(const std::string& tag)
+  explicit ScratchDir(const std::string& tag)
       : path_(fs::temp_directory_path() / ("vigil-" + tag + "-" + std::to_string(getpid()))) {
     fs::remove_all(path_);
     fs::create_directories(path_);
   }
-  ~TempDir() { fs::remove_all(path_); }
+  ~ScratchDir() { fs::remove_all(path_); }
   const fs::path& path() const { return path_; }
 
  private:
@@ -79,7 +79,7 @@ inline bool wait_until(const std::function<bool()>& cond,
   return cond();
 }
 
-inline std::string read_text(const fs::path& p) {
+inline std::string read_file(const fs::path& p) {
   std::stringstream ss;
   ss << std::ifstream(p, std::ios::binary).rdbuf();
   return ss.str();
@@ -113,11 +113,6 @@ class Child {
   }
   ~Child() { stop(); }
 
-  bool running() const {
-    if (pid_ <= 0) return false;
-    int st = 0;
-    return waitpid(pid_, &st, WNOHANG) == 0;
-  }
   pid_t pid() const { return pid_; }
 
   void stop() {
@@ -228,7 +223,7 @@ class Nginx {
     child_ = Child({"/usr/sbin/nginx", "-p", dir_.string(), "-c", (dir_ / "nginx.conf").string(),
                     "-e", (dir_ / "error.log").string(), "-g", "daemon off;"});
     if (!wait_until([&] { return port_open(port_) && port_open(tls_port_); })) {
-      throw std::runtime_error("nginx did not start: " + read_text(dir_ / "error.log"));
+      throw std::runtime_error("nginx did not start: " + read_file(dir_ / "error.log"));
     }
   }
   void stop() {

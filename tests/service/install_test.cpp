@@ -30,7 +30,7 @@ Result run(const std::string& command) {
 class Install : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    prefix_ = new TempDir("install");
+    prefix_ = new ScratchDir("install");
     const Result r =
         run("cmake --install " VIGIL_BINARY_DIR " --prefix " + prefix_->path().string());
     ASSERT_EQ(r.status, 0) << r.output;
@@ -42,9 +42,9 @@ class Install : public ::testing::Test {
   static fs::path prefix() { return prefix_->path(); }
 
  private:
-  static TempDir* prefix_;
+  static ScratchDir* prefix_;
 };
-TempDir* Install::prefix_ = nullptr;
+ScratchDir* Install::prefix_ = nullptr;
 
 TEST_F(Install, puts_binary_unit_config_and_rules_in_place) {
   EXPECT_TRUE(fs::exists(prefix() / "bin/vigil"));
@@ -69,7 +69,7 @@ TEST_F(Install, installed_binary_uses_the_installed_rules_and_config) {
 
 TEST_F(Install, unit_runs_the_installed_binary_and_passes_systemd_analyze_verify) {
   const fs::path unit = prefix() / "lib/systemd/system/vigil.service";
-  const std::string text = read_text(unit);
+  const std::string text = read_file(unit);
   EXPECT_NE(text.find("ExecStart=" + (prefix() / "bin/vigil").string() + " run --config " +
                       (prefix() / "etc/vigil/vigil.yaml").string() + "\n"),
             std::string::npos)

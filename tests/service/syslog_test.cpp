@@ -71,7 +71,7 @@ std::vector<Received> received(const fs::path& out) {
 
 void expect_all_delivered(const fs::path& out, int n, size_t pad) {
   ASSERT_TRUE(wait_until([&] { return static_cast<int>(read_lines(out).size()) >= n; }))
-      << read_text(out);
+      << read_file(out);
   const auto got = received(out);
   ASSERT_EQ(got.size(), static_cast<size_t>(n));
   char host[256] = {};
@@ -93,7 +93,7 @@ void expect_all_delivered(const fs::path& out, int n, size_t pad) {
 
 class Syslog : public ::testing::Test {
  protected:
-  TempDir dir{"syslog"};
+  ScratchDir dir{"syslog"};
   Rsyslogd rsyslogd{dir.path()};
 };
 

@@ -67,7 +67,7 @@ std::vector<json> bodies(const fs::path& log) {
 
 class Webhook : public ::testing::Test {
  protected:
-  TempDir dir{"webhook"};
+  ScratchDir dir{"webhook"};
   Nginx nginx{dir.path()};
   Alerts alerts;
   std::string url(const std::string& path = "/alerts") const {

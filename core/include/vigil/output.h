@@ -64,8 +64,9 @@ struct OutputCounts {
 class WriterContext {
  public:
   virtual ~WriterContext() = default;
-  //! Waits up to `d`; returns false at once when the output must give up
-  //! (its close deadline passed). Returns early, true, when close() begins.
+  //! Waits up to `d` (and never past the close deadline); returns false
+  //! when the output must give up (the deadline passed). Returns early when
+  //! close() begins, so that draining starts at once.
   virtual bool wait(std::chrono::milliseconds d) = 0;
   //! True once close() began: stop holding on to undeliverable messages.
   virtual bool closing() const = 0;
