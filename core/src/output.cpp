@@ -178,6 +178,15 @@ bool Output::submit(MessagePtr m) {
   return true;
 }
 
+bool Output::full() const {
+  return impl_->queued.load(std::memory_order_relaxed) >= impl_->cfg.queue;
+}
+
+void Output::drop() {
+  impl_->received.add();
+  impl_->dropped.add();
+}
+
 void Output::request_reopen() {
   impl_->reopen.store(true, std::memory_order_relaxed);
 }
@@ -266,8 +275,18 @@ void OutputSet::offer(const MessagePtr& m) {
   for (auto& o : outputs_) o->submit(m);
 }
 
+bool OutputSet::all_full() {
+  for (const auto& o : outputs_) {
+    if (!o->full()) return false;
+  }
+  for (auto& o : outputs_) o->drop();
+  return true;
+}
+
 void OutputSet::alert(const rules::Rule& rule, const EventView& ev, const Lineage& lin,
                       const RenderContext& ctx) {
+  // Every destination is stuck: count, and spare the shard the rendering.
+  if (all_full()) return;
   auto m = std::make_shared<Message>();
   m->json.reserve(1024);
   render_alert(m->json, rule, ev, lin, ctx);
@@ -280,6 +299,7 @@ void OutputSet::alert(const rules::Rule& rule, const EventView& ev, const Lineag
 }
 
 void OutputSet::event(const EventView& ev, const Lineage& lin, const RenderContext& ctx) {
+  if (all_full()) return;
   auto m = std::make_shared<Message>();
   m->json.reserve(1024);
   render_event(m->json, ev, lin, ctx);
@@ -289,6 +309,7 @@ void OutputSet::event(const EventView& ev, const Lineage& lin, const RenderConte
 }
 
 void OutputSet::submit(std::string json_line) {
+  if (all_full()) return;
   auto m = std::make_shared<Message>();
   m->json = std::move(json_line);
   const auto now = std::chrono::system_clock::now().time_since_epoch();

@@ -220,6 +220,33 @@ TEST(OutputSet, every_output_gets_each_line_and_counts_add_up) {
   EXPECT_EQ(total.dropped, 0u);
 }
 
+// Accepts nothing until closed.
+class StuckTransport : public Transport {
+ public:
+  size_t deliver(std::span<const MessagePtr>, WriterContext& ctx) override {
+    while (ctx.wait(milliseconds(20))) {
+    }
+    return 0;
+  }
+};
+
+TEST(OutputSet, when_every_queue_is_full_alerts_are_counted_dropped_without_waiting) {
+  OutputConfig c;
+  c.queue = 1;
+  std::vector<std::unique_ptr<Output>> outs;
+  outs.push_back(std::make_unique<Output>(c, std::make_unique<StuckTransport>()));
+  OutputSet set(std::move(outs));
+  set.start();
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 10000; ++i) set.submit("x\n");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, seconds(1));
+  set.close(milliseconds(100));
+  const OutputCounts counts = set.outputs()[0]->counts();
+  EXPECT_EQ(counts.received, 10000u);
+  EXPECT_GE(counts.dropped, 9999u - 1);
+  expect_balanced(counts);
+}
+
 TEST(Rfc5424, header_fields_and_micro_second_time) {
   // 2026-12-03T16:07:43.123456789Z
   const int64_t t = 1796314063123456789;

@@ -108,6 +108,12 @@ class Output {
   //! queue is full or the output is closed. Never blocks.
   bool submit(MessagePtr m);
 
+  //! Any thread. True when submit() would drop for want of room.
+  bool full() const;
+  //! Any thread. Counts one alert received and dropped without queueing it
+  //! (OutputSet skips rendering when every output is full).
+  void drop();
+
   //! Any thread. The writer reopens its file before its next write.
   void request_reopen();
 
@@ -160,6 +166,8 @@ class OutputSet {
 
  private:
   void offer(const MessagePtr& m);
+  //! True, having counted the drop on each, when every output is full.
+  bool all_full();
 
   std::vector<std::unique_ptr<Output>> outputs_;
   bool want_ocsf_ = false;
