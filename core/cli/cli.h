@@ -22,7 +22,8 @@ struct SensorFlags {
   int verbosity = 0;
   //! The configuration file's settings, flags applied; valid after resolve.
   Config config;
-  //! run takes its outputs from the configuration; trace only from -o.
+  //! run takes its outputs from the configuration; trace from -o, or from
+  //! a configuration given explicitly with --config.
   bool config_outputs = true;
 
   // The flags' own values and options, applied over the file when given.

@@ -75,7 +75,7 @@ bool resolve_sensor_flags(SensorFlags& f) {
   if (f.opt_batches->count()) c.batches = f.batches;
   if (f.opt_ring->count()) c.ring_mib = f.ring_mib;
   if (f.opt_metrics->count()) c.metrics_listen = f.metrics_listen;
-  if (f.opt_output->count() || !f.config_outputs) {
+  if (f.opt_output->count() || (!f.config_outputs && f.config_path.empty())) {
     OutputConfig o;
     if (f.output != "-") {
       o.kind = OutputKind::File;

@@ -223,9 +223,8 @@ int run_sensor(const SensorOptions& opts, const DriverFactory& make_driver,
           });
       spdlog::info("metrics: serving http://{}/metrics and /healthz", opts.metrics_listen);
     } catch (const std::exception& e) {
-      spdlog::error("{}", e.what());
-      stop.store(true, std::memory_order_relaxed);
-      rc = 2;
+      // A taken port must not keep a security sensor from running.
+      spdlog::error("{}; running without metrics", e.what());
     }
   }
 
@@ -272,13 +271,11 @@ int run_sensor(const SensorOptions& opts, const DriverFactory& make_driver,
     }
   };
 
-  if (rc == 0) {
-    try {
-      driver->run(pipeline, stop, tick);
-    } catch (const DriverError& e) {
-      spdlog::error("{}", e.what());
-      rc = 1;
-    }
+  try {
+    driver->run(pipeline, stop, tick);
+  } catch (const DriverError& e) {
+    spdlog::error("{}", e.what());
+    rc = 1;
   }
 
   notify.stopping();

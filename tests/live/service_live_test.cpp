@@ -265,6 +265,51 @@ TEST_F(ServiceLive, flags_override_the_configuration_file) {
   EXPECT_NE(vigil.err().find("pipeline: 3 shards"), std::string::npos) << vigil.err();
 }
 
+// trace with an explicit --config writes to its outputs: here OCSF lines.
+TEST_F(ServiceLive, trace_to_an_ocsf_output_writes_process_activity) {
+  Sensor s("ocsf");
+  {
+    std::string text = read_text(s.config);
+    const std::string path_line = "    path: " + s.alerts.string() + "\n";
+    text.replace(text.find(path_line), path_line.size(), path_line + "    format: ocsf\n");
+    std::ofstream(s.config) << text;
+  }
+  VigilProcess vigil({"trace", "--config", s.config.string(), "--kinds", "exec"});
+  ASSERT_TRUE(vigil.wait_for("metrics: serving")) << vigil.err();
+  s.trigger();
+  const auto found = [&] {
+    for (const json& j : read_json_lines(s.alerts)) {
+      if (j["process"].value("cmd_line", "") == "/bin/true " + s.marker) return j;
+    }
+    return json();
+  };
+  const auto end = std::chrono::steady_clock::now() + seconds(10);
+  while (found().is_null() && std::chrono::steady_clock::now() < end) usleep(50 * 1000);
+  EXPECT_EQ(vigil.stop(), 0);
+  const json j = found();
+  ASSERT_FALSE(j.is_null()) << read_text(s.alerts);
+  EXPECT_EQ(j["class_uid"], 1007);
+  EXPECT_EQ(j["activity_id"], 1);
+  EXPECT_EQ(j["process"]["file"]["path"], "/usr/bin/true");
+}
+
+TEST_F(ServiceLive, metrics_port_taken_is_logged_and_the_sensor_runs_on) {
+  Sensor s("port");
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(s.port));
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  ASSERT_EQ(listen(fd, 1), 0);
+  VigilProcess vigil({"run", "--config", s.config.string()});
+  ASSERT_TRUE(vigil.wait_for("running without metrics")) << vigil.err();
+  s.trigger();
+  EXPECT_TRUE(wait_for_lines(s.alerts, 1)) << vigil.err();
+  EXPECT_EQ(vigil.stop(), 0);
+  close(fd);
+}
+
 TEST_F(ServiceLive, bad_configuration_stops_start_up_naming_file_and_line) {
   TempDir dir("svc-bad");
   const fs::path config = dir.path() / "vigil.yaml";

@@ -53,15 +53,17 @@ struct SensorHooks {
   //! Appends the handlers' metrics to a scrape; on the metrics thread.
   std::function<void(PromText&)> metrics;
   //! Set by SIGHUP; the main loop clears it, reopens the output files, then
-  //! calls `on_hangup` (rule reload hooks in here).
+  //! calls `on_hangup` (rule reload hooks in here). `on_hangup` runs on the
+  //! ring buffer reader's thread: it must return quickly and hand slow work
+  //! (compiling rules) to a thread of its own.
   std::atomic<bool>* hangup = nullptr;
   std::function<void()> on_hangup;
 };
 
 //! Runs until `stop` is set, the duration passes or the driver's source
 //! ends, then drains and logs the summary. Returns the process exit code:
-//! 0, 1 when the driver failed, 2 when an output or the metrics endpoint
-//! cannot be set up.
+//! 0, 1 when the driver failed, 2 when an output cannot be opened. A
+//! metrics endpoint that cannot listen is logged, and the sensor runs on.
 int run_sensor(const SensorOptions& opts, const DriverFactory& make_driver,
                const ShardHandlerFactory& make_handler, std::atomic<bool>& stop,
                const SensorHooks& hooks);
