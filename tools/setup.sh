@@ -16,9 +16,12 @@ packages=(
   # Userspace libraries
   liburing-dev libhyperscan-dev libmimalloc-dev libconcurrentqueue-dev
   libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
-  libpcre2-dev libsystemd-dev
-  # Tests and benchmarks
+  libpcre2-dev libsystemd-dev libcurl4-openssl-dev libcap-dev libcpp-httplib-dev
+  # Tests and benchmarks; the real counterparts the outputs are tested
+  # against (rsyslogd; nginx with its echo module; openssl for a test
+  # certificate) and systemd-analyze for the unit
   libgtest-dev libgmock-dev libbenchmark-dev
+  rsyslog nginx-light openssl systemd
   # Tools: formatting, scripts, vmlinux.h regeneration (kernel images are
   # LZ4-, zstd- or xz-compressed)
   clang-format python3 lz4 zstd xz-utils

@@ -18,8 +18,13 @@ void add_trace_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--threads", *threads, "Also print thread creation and exit");
   add_sensor_flags(cmd, *flags);
 
+  flags->config_outputs = false;
+
   cmd->callback([flags, kinds, threads, &exit_code] {
-    setup_logging(flags->verbosity);
+    if (!resolve_sensor_flags(*flags)) {
+      exit_code = 2;
+      return;
+    }
     install_signals();
 
     uint64_t mask = 0;
@@ -40,6 +45,8 @@ void add_trace_command(CLI::App& app, int& exit_code) {
       return std::unique_ptr<ShardHandler>(
           std::make_unique<Tracer>(mask, ctx.table, ctx.sink, ctx.render));
     };
+    SensorHooks hooks;
+    hooks.hangup = &hangup_flag();
     exit_code = run_sensor(
         flags->sensor,
         [&] {
@@ -48,7 +55,7 @@ void add_trace_command(CLI::App& app, int& exit_code) {
           wants.kinds = mask;
           return make_live_driver(*flags, wants);
         },
-        make, stop_flag(), [] {});
+        make, stop_flag(), hooks);
   });
 }
 

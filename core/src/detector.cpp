@@ -2,6 +2,8 @@
 
 #include <sys/socket.h>
 
+#include <chrono>
+
 #include "vigil/event_text.h"
 
 namespace vigil {
@@ -103,8 +105,13 @@ void fill_fields(rules::EventFields& fields, FieldScratch& scratch, const EventV
 }
 
 Detector::Detector(std::shared_ptr<const rules::RuleSet> rules, const ProcessTable& table,
-                   LineSink& sink, const RenderContext& ctx)
-    : rules_(std::move(rules)), scratch_(*rules_), table_(table), sink_(sink), ctx_(ctx) {
+                   OutputSet& sink, const RenderContext& ctx)
+    : rules_(std::move(rules)),
+      scratch_(*rules_),
+      table_(table),
+      sink_(sink),
+      ctx_(ctx),
+      rule_matches_(std::make_unique<Counter[]>(rules_->rules().size())) {
   kinds_ = kinds_of(*rules_);
 }
 
@@ -120,30 +127,28 @@ void Detector::on_event(const EventView& ev) {
   if (!(kinds_ & kind_bit(ev.kind()))) return;
   evaluated_.add();
 
+  const auto start = std::chrono::steady_clock::now();
   const Lineage lin = lineage_of(ev, table_, self_, parent_);
   fill_fields(fields_, scratch_fields_, ev, lin);
   matched_.clear();
   rules_->match(fields_, scratch_, matched_);
+  const auto took = std::chrono::steady_clock::now() - start;
+  match_latency_.record(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count());
 
   for (const rules::Rule* rule : matched_) {
-    std::string line;
-    line.reserve(1024);
-    render_alert(line, *rule, ev, lin, ctx_);
-    sink_.submit(std::move(line));
+    sink_.alert(*rule, ev, lin, ctx_);
+    rule_matches_[static_cast<size_t>(rule - rules_->rules().data())].add();
     alerts_.add();
   }
 }
 
-Tracer::Tracer(uint64_t kinds, const ProcessTable& table, LineSink& sink, const RenderContext& ctx)
+Tracer::Tracer(uint64_t kinds, const ProcessTable& table, OutputSet& sink, const RenderContext& ctx)
     : kinds_(kinds), table_(table), sink_(sink), ctx_(ctx) {}
 
 void Tracer::on_event(const EventView& ev) {
   if (!(kinds_ & kind_bit(ev.kind()))) return;
   const Lineage lin = lineage_of(ev, table_, self_, parent_);
-  std::string line;
-  line.reserve(1024);
-  render_event(line, ev, lin, ctx_);
-  sink_.submit(std::move(line));
+  sink_.event(ev, lin, ctx_);
 }
 
 }  // namespace vigil

@@ -167,4 +167,8 @@ PipelineCounts Pipeline::counts() const {
   return c;
 }
 
+size_t Pipeline::queued_batches(unsigned shard) const {
+  return shards_[shard]->work.size_approx();
+}
+
 }  // namespace vigil

@@ -166,6 +166,16 @@ TEST_F(Live, long_argv_is_cut_and_flagged_with_exact_argc) {
   EXPECT_NE(vigil.err().find("ebpf exec: emitted="), std::string::npos);
 }
 
+// mimalloc is the allocator: linked in, it must have taken over malloc.
+TEST(Binary, malloc_is_mimalloc) {
+  FILE* p = popen((vigil_binary() + " --version").c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  char buf[256] = {};
+  ASSERT_NE(fgets(buf, sizeof(buf), p), nullptr);
+  pclose(p);
+  EXPECT_NE(std::string(buf).find("malloc redirected: yes"), std::string::npos) << buf;
+}
+
 TEST_F(Live, bad_rule_file_fails_start_with_file_and_line) {
   TempDir dir("live-bad");
   const fs::path rules = dir.path() / "bad.yaml";

@@ -105,6 +105,8 @@ class VigilProcess {
     return stderr_;
   }
 
+  pid_t pid() const { return pid_; }
+
  private:
   void collect(int fd) {
     char buf[4096];

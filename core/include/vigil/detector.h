@@ -8,11 +8,12 @@
 #include <vector>
 
 #include "vigil/counters.h"
+#include "vigil/metrics.h"
+#include "vigil/output.h"
 #include "vigil/pipeline.h"
 #include "vigil/process_table.h"
 #include "vigil/render.h"
 #include "vigil/rules.h"
-#include "vigil/sink.h"
 
 namespace vigil {
 
@@ -34,7 +35,7 @@ void fill_fields(rules::EventFields& fields, FieldScratch& scratch, const EventV
 
 class Detector : public ShardHandler {
  public:
-  Detector(std::shared_ptr<const rules::RuleSet> rules, const ProcessTable& table, LineSink& sink,
+  Detector(std::shared_ptr<const rules::RuleSet> rules, const ProcessTable& table, OutputSet& sink,
            const RenderContext& ctx);
 
   void on_event(const EventView& ev) override;
@@ -45,13 +46,18 @@ class Detector : public ShardHandler {
   //! Events evaluated and alerts emitted; any thread may read them.
   uint64_t evaluated() const { return evaluated_.get(); }
   uint64_t alerts() const { return alerts_.get(); }
+  //! Matches of rules()[i] of the rule set; any thread.
+  uint64_t rule_matches(size_t i) const { return rule_matches_[i].get(); }
+  //! Time spent matching one event (fields, Hyperscan, conditions); any thread.
+  const LatencyHistogram& match_latency() const { return match_latency_; }
+  const rules::RuleSet& rules() const { return *rules_; }
 
  private:
   std::shared_ptr<const rules::RuleSet> rules_;
   rules::RuleSet::Scratch scratch_;
   uint64_t kinds_ = 0;  // kinds any enabled rule applies to
   const ProcessTable& table_;
-  LineSink& sink_;
+  OutputSet& sink_;
   const RenderContext& ctx_;
 
   // Reused per event so the steady state allocates nothing but alerts.
@@ -62,18 +68,20 @@ class Detector : public ShardHandler {
 
   Counter evaluated_;
   Counter alerts_;
+  std::unique_ptr<Counter[]> rule_matches_;
+  LatencyHistogram match_latency_;
 };
 
 class Tracer : public ShardHandler {
  public:
   //! `kinds` is a bit mask (1 << kind) of the kinds to emit.
-  Tracer(uint64_t kinds, const ProcessTable& table, LineSink& sink, const RenderContext& ctx);
+  Tracer(uint64_t kinds, const ProcessTable& table, OutputSet& sink, const RenderContext& ctx);
   void on_event(const EventView& ev) override;
 
  private:
   uint64_t kinds_;
   const ProcessTable& table_;
-  LineSink& sink_;
+  OutputSet& sink_;
   const RenderContext& ctx_;
   ProcessInfo self_, parent_;
 };

@@ -91,6 +91,8 @@ class Pipeline {
   //! The shard a process's events go to.
   unsigned shard_of(uint32_t pid) const;
   PipelineCounts counts() const;
+  //! Batches waiting in `shard`'s queue (approximate); any thread.
+  size_t queued_batches(unsigned shard) const;
 
  private:
   struct Batch;

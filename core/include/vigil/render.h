@@ -34,4 +34,20 @@ void render_event(std::string& out, const EventView& ev, const Lineage& lin,
 void render_alert(std::string& out, const rules::Rule& rule, const EventView& ev,
                   const Lineage& lin, const RenderContext& ctx);
 
+//! Appends the alert as an OCSF 1.1 Detection Finding (class 2004), one line.
+//! Strings keep json.h's lossless escaping. README.md, "OCSF", has the mapping.
+void render_alert_ocsf(std::string& out, const rules::Rule& rule, const EventView& ev,
+                       const Lineage& lin, const RenderContext& ctx);
+
+//! Appends the event as an OCSF 1.1 activity, one line: exec, fork and exit as
+//! Process Activity (class 1007).
+void render_event_ocsf(std::string& out, const EventView& ev, const Lineage& lin,
+                       const RenderContext& ctx);
+
+//! Appends the alert as Falco's alert JSON (output, priority, rule, time,
+//! output_fields, source, tags, hostname): what falcosidekick takes. One line.
+//! README.md, "Webhook", has the mapping.
+void render_alert_falco(std::string& out, const rules::Rule& rule, const EventView& ev,
+                        const Lineage& lin, const RenderContext& ctx);
+
 }  // namespace vigil
