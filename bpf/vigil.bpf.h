@@ -246,59 +246,108 @@ struct vigil_walk {
 	struct dentry *dentry;
 	struct vfsmount *vfsmnt;
 	struct mount *mnt;
+	struct dentry *mnt_root; /* vfsmnt's root, read once per mount */
 	struct dentry *root;
 	struct vfsmount *root_mnt;
 	bool done; /* reached a root */
 	bool failed; /* a name could not be read */
 };
 
+/*
+ * A dentry's parent and name are side by side (d_parent, then the qstr
+ * d_name: hash, len, name), and so are a mount's parent and mount point:
+ * one read instead of three (two), when the running kernel's layout is that
+ * one. The offsets are CO-RE constants: the verifier keeps one branch.
+ */
+struct vigil_dentry_head {
+	struct dentry *parent;
+	__u32 hash;
+	__u32 len;
+	const unsigned char *name;
+};
+
+struct vigil_mount_head {
+	struct mount *parent;
+	struct dentry *mountpoint;
+};
+
+static __always_inline bool vigil_dentry_head_fits(void)
+{
+	return bpf_core_field_offset(struct dentry, d_name) ==
+		       bpf_core_field_offset(struct dentry, d_parent) + 8 &&
+	       bpf_core_field_offset(struct qstr, len) == 4 &&
+	       bpf_core_field_offset(struct qstr, name) == 8;
+}
+
+static __always_inline bool vigil_mount_head_fits(void)
+{
+	return bpf_core_field_offset(struct mount, mnt_mountpoint) ==
+	       bpf_core_field_offset(struct mount, mnt_parent) + 8;
+}
+
 /* One step up the dentry chain; bpf_loop() callback. Returns 1 to stop. */
 static long vigil_walk_step(__u32 i, struct vigil_walk *c)
 {
 	/* Locals, not c->...: CO-RE relocations must only see kernel types. */
-	struct dentry *dentry = c->dentry, *parent;
-	struct vfsmount *vfsmnt = c->vfsmnt;
-	struct mount *mnt = c->mnt, *mnt_parent;
+	struct dentry *dentry = c->dentry;
+	struct mount *mnt = c->mnt, *up;
 	struct vigil_path_buf *w = c->w;
-	const unsigned char *name;
+	struct vigil_dentry_head d = {};
+	struct vigil_mount_head m = {};
 	__u32 pos = w->pos, len;
 
-	if (!dentry || (dentry == c->root && vfsmnt == c->root_mnt)) {
+	if (!dentry || (dentry == c->root && c->vfsmnt == c->root_mnt)) {
 		c->done = true;
 		return 1;
 	}
-	if (dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {
-		mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
-		if (mnt_parent == mnt) {
+	if (dentry == c->mnt_root) {
+		if (vigil_mount_head_fits()) {
+			if (bpf_core_read(&m, sizeof(m), &mnt->mnt_parent))
+				m.parent = mnt;
+		} else {
+			m.parent = BPF_CORE_READ(mnt, mnt_parent);
+			m.mountpoint = BPF_CORE_READ(mnt, mnt_mountpoint);
+		}
+		up = m.parent;
+		if (up == mnt) {
 			c->done = true;
 			return 1;
 		}
-		c->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-		c->mnt = mnt_parent;
-		c->vfsmnt = (struct vfsmount *)((void *)mnt_parent +
-						bpf_core_field_offset(struct mount, mnt));
+		c->dentry = m.mountpoint;
+		c->mnt = up;
+		c->vfsmnt =
+			(struct vfsmount *)((void *)up + bpf_core_field_offset(struct mount, mnt));
+		c->mnt_root = BPF_CORE_READ(up, mnt.mnt_root);
 		return 0;
 	}
-	parent = BPF_CORE_READ(dentry, d_parent);
-	name = BPF_CORE_READ(dentry, d_name.name);
-	len = BPF_CORE_READ(dentry, d_name.len);
+	if (vigil_dentry_head_fits()) {
+		if (bpf_core_read(&d, sizeof(d), &dentry->d_parent)) {
+			c->failed = true;
+			return 1;
+		}
+	} else {
+		d.parent = BPF_CORE_READ(dentry, d_parent);
+		d.name = BPF_CORE_READ(dentry, d_name.name);
+		d.len = BPF_CORE_READ(dentry, d_name.len);
+	}
+	len = d.len;
 	/* Keep pos >= 1: the path never exceeds VIGIL_PATH_MAX. */
 	if (len + 1 >= pos)
 		return 1;
 	pos -= len + 1;
 	vigil_barrier_var(len);
 	if (bpf_probe_read_kernel(&w->buf[(pos + 1) & VIGIL_PATH_MASK], len & VIGIL_PATH_MASK,
-				  name)) {
+				  d.name)) {
 		c->failed = true;
 		return 1;
 	}
 	w->buf[pos & VIGIL_PATH_MASK] = '/';
 	w->pos = pos;
-	if (dentry == parent) {
+	if (dentry == d.parent) {
 		c->done = true;
 		return 1;
 	}
-	c->dentry = parent;
+	c->dentry = d.parent;
 	return 0;
 }
 
@@ -321,6 +370,7 @@ static __always_inline __u32 vigil_resolve_path(struct vigil_path_buf *w, struct
 		.dentry = dentry,
 		.vfsmnt = vfsmnt,
 		.mnt = vigil_real_mount(vfsmnt),
+		.mnt_root = BPF_CORE_READ(vfsmnt, mnt_root),
 		.root = BPF_CORE_READ(fs, root.dentry),
 		.root_mnt = BPF_CORE_READ(fs, root.mnt),
 	};
