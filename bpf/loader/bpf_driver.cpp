@@ -95,7 +95,9 @@ void BpfDriver::run(Pipeline& pipeline, const std::atomic<bool>& stop,
     pipeline.flush();
     tick();
   }
-  // What the kernel wrote before we were told to stop still counts.
+  // Detach first, so nothing is written after the last read: then every
+  // record the kernel counted as emitted is in the reader's counts too.
+  vigil_bpf__detach(impl_->skel);
   ring_buffer__consume(impl_->ring);
   pipeline.flush();
 }

@@ -136,6 +136,43 @@ TEST_F(Live, trace_reports_exec_fork_and_exit_of_a_child) {
   EXPECT_TRUE(exit_seen);
 }
 
+// Stopped in the middle of an exec storm, the sensor still accounts for
+// every record the kernel emitted: each was read (or counted dropped).
+TEST_F(Live, stop_during_a_storm_loses_nothing_uncounted) {
+  TempDir dir("live-storm");
+  VigilProcess vigil({"trace", "--output", (dir.path() / "events.json").string()});
+  ASSERT_TRUE(vigil.wait_ready()) << vigil.err();
+
+  const pid_t storm = fork();
+  if (storm == 0) {
+    execl("/bin/sh", "sh", "-c", "while :; do /bin/true; done", nullptr);
+    _exit(127);
+  }
+  usleep(500 * 1000);
+  const int rc = vigil.stop();
+  kill(storm, SIGKILL);
+  waitpid(storm, nullptr, 0);
+  ASSERT_EQ(rc, 0) << vigil.err();
+
+  const std::string log = vigil.err();
+  uint64_t emitted = 0, kernel_dropped = 0;
+  for (const char* kind : {"exec", "fork", "exit"}) {
+    const auto at = log.find(std::string("ebpf ") + kind + ": emitted=");
+    ASSERT_NE(at, std::string::npos) << log;
+    unsigned long long e = 0, d = 0;
+    ASSERT_EQ(sscanf(log.c_str() + at, "%*s %*s emitted=%llu dropped=%llu", &e, &d), 2);
+    emitted += e;
+    kernel_dropped += d;
+  }
+  const auto at = log.find("reader: received=");
+  ASSERT_NE(at, std::string::npos) << log;
+  unsigned long long received = 0;
+  ASSERT_EQ(sscanf(log.c_str() + at, "reader: received=%llu", &received), 1);
+  EXPECT_GT(emitted, 100u) << "the storm should have produced events";
+  EXPECT_EQ(received, emitted) << log;
+  EXPECT_EQ(kernel_dropped, 0u) << log;
+}
+
 TEST_F(Live, long_argv_is_cut_and_flagged_with_exact_argc) {
   TempDir dir("live-long");
   const fs::path out = dir.path() / "events.json";
