@@ -173,6 +173,23 @@ TEST_F(Live, stop_during_a_storm_loses_nothing_uncounted) {
   EXPECT_EQ(kernel_dropped, 0u) << log;
 }
 
+// `vigil trace | head -n 1` must end once head has its line, as any command
+// in a pipeline does when its reader goes away.
+TEST_F(Live, trace_stops_when_its_stdout_reader_is_gone) {
+  const std::string script =
+      "(timeout 20 " + vigil_binary() +
+      " trace --kinds exec 2>/dev/null | head -n 1 >/dev/null; echo \"${PIPESTATUS[0]}\") & "
+      "for i in $(seq 50); do /bin/true; sleep 0.1; done; wait";
+  const auto t0 = std::chrono::steady_clock::now();
+  FILE* p = popen(("bash -c '" + script + "'").c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  char buf[64] = {};
+  ASSERT_NE(fgets(buf, sizeof(buf), p), nullptr);
+  pclose(p);
+  EXPECT_EQ(std::string(buf), "0\n") << "124 means timeout had to kill it";
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(15));
+}
+
 TEST_F(Live, long_argv_is_cut_and_flagged_with_exact_argc) {
   TempDir dir("live-long");
   const fs::path out = dir.path() / "events.json";
