@@ -8,12 +8,20 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-"$root/tools/setup.sh"
-"$root/tools/build.sh" --target vigil
+# Set-up and build talk on stderr: stdout carries nothing but alerts.
+"$root/tools/setup.sh" >&2
+"$root/tools/build.sh" --target vigil >&2
 
-# Absolute paths, so that relative paths among the flags keep meaning what
+# The checkout's rules, unless the caller names rules of their own. An
+# absolute path, so that relative paths among the flags keep meaning what
 # they meant in the caller's directory.
-cmd=("$root/build/vigil" run --rules "$root/rules/" "$@")
+rules=(--rules "$root/rules/")
+for arg in "$@"; do
+  case $arg in
+    -r | --rules | --rules=* | -r*) rules=() ;;
+  esac
+done
+cmd=("$root/build/vigil" run "${rules[@]}" "$@")
 if ((EUID != 0)); then
   cmd=(sudo -- "${cmd[@]}")
 fi

@@ -322,7 +322,12 @@ void BpfDriver::run(Pipeline& pipeline, const std::atomic<bool>& stop,
     pipeline.flush();
     tick();
   }
-  // What the kernel wrote before we were told to stop still counts.
+  // Detach first, so nothing is written after the last read: then every
+  // record the kernel counted as emitted is in the reader's counts too.
+  // The dispatchers' links are ours, not the skeleton's.
+  for (bpf_link* l : impl_->links) bpf_link__destroy(l);
+  impl_->links.clear();
+  vigil_bpf__detach(impl_->skel);
   ring_buffer__consume(impl_->ring);
   pipeline.flush();
 }

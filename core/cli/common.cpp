@@ -1,6 +1,8 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <charconv>
+#include <cmath>
 #include <filesystem>
 
 #include "cli.h"
@@ -32,10 +34,20 @@ void add_sensor_flags(CLI::App* cmd, SensorFlags& f) {
   f.opt_output = cmd->add_option("-o,--output", f.output,
                                  "Where JSON lines go: a file, or - for stdout (replaces the "
                                  "configured outputs)");
-  f.opt_shards = cmd->add_option("--shards", f.shards, "Shard workers (0: one per CPU)");
-  f.opt_duration = cmd->add_option("--duration", f.sensor.duration_s,
-                                   "Stop after this many seconds (0: run until SIGINT/SIGTERM)")
-                       ->check(CLI::NonNegativeNumber);
+  f.opt_shards = cmd->add_option("--shards", f.shards, "Shard workers (0: one per CPU)")
+                     ->check(CLI::Range(0u, 1024u));
+  f.opt_duration =
+      cmd->add_option("--duration", f.sensor.duration_s,
+                      "Stop after this many seconds (0: run until SIGINT/SIGTERM)")
+          ->check([](const std::string& v) {
+            // CLI11's NonNegativeNumber lets "nan" and "inf" through.
+            double d = 0;
+            const auto r = std::from_chars(v.data(), v.data() + v.size(), d);
+            if (r.ec != std::errc{} || r.ptr != v.data() + v.size() || !std::isfinite(d) || d < 0) {
+              return "not a number of seconds >= 0: " + v;
+            }
+            return std::string();
+          });
   f.opt_ring =
       cmd->add_option("--ring-mib", f.ring_mib, "eBPF ring buffer size in MiB, a power of two")
           ->check(CLI::Range(1u, 1024u))

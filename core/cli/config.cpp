@@ -1,6 +1,7 @@
 // vigil config check|show: validate the configuration (and the rules it
 // names) without starting, or print it with every default filled in.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -71,6 +72,10 @@ void add_config_command(CLI::App& app, int& exit_code) {
     try {
       const Config c = load_sensor_config(*check_path);
       const auto rules = rules::RuleSet::load(c.rules);
+      if (rules->rules().empty()) {
+        throw rules::RuleError(fmt::format("{}", fmt::join(c.rules, ", ")), 0, 0,
+                               "no rules in these paths");
+      }
       std::cout << fmt::format("config: {} is valid: {} outputs, {} rules\n",
                                c.source.empty() ? "built-in defaults" : "'" + c.source + "'",
                                c.outputs.size(), rules->rules().size());

@@ -31,6 +31,13 @@ int main(int argc, char** argv) {
   vigil::cli::add_trace_command(app, exit_code);
   vigil::cli::add_config_command(app, exit_code);
 
-  CLI11_PARSE(app, argc, argv);
+  // Every usage error exits 2, as a bad rule or config does; --help and
+  // --version exit 0.
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
   return exit_code;
 }

@@ -1,4 +1,5 @@
 // vigil run: watch the host and print an alert per rule match.
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -81,6 +82,12 @@ void add_run_command(CLI::App& app, int& exit_code) {
       rules = rules::RuleSet::load(*rule_paths);
     } catch (const rules::RuleError& e) {
       spdlog::error("rules: {}", e.what());
+      exit_code = 2;
+      return;
+    }
+    if (rules->rules().empty()) {
+      // An empty file or directory is a mistake, not a wish to watch for nothing.
+      spdlog::error("rules: no rules in {}", fmt::join(*rule_paths, ", "));
       exit_code = 2;
       return;
     }

@@ -155,11 +155,12 @@ OutputConfig parse_output(const Reader& r, const YAML::Node& n) {
 
   if (t == "stdout") {
     o.kind = OutputKind::Stdout;
-    r.check_keys(n, "a stdout output", {"type", "name", "format", "queue"});
+    r.check_keys(n, "a stdout output", {"type", "name", "format", "queue", "queue_bytes"});
   } else if (t == "file") {
     o.kind = OutputKind::File;
-    r.check_keys(n, "a file output",
-                 {"type", "name", "format", "queue", "path", "rotate_size", "rotate_keep"});
+    r.check_keys(
+        n, "a file output",
+        {"type", "name", "format", "queue", "queue_bytes", "path", "rotate_size", "rotate_keep"});
     if (!n["path"]) r.fail(n, "a file output needs a 'path'");
     o.path = r.string(n["path"], "path");
     if (o.path.empty() || o.path[0] != '/') r.fail(n["path"], "'path' must be absolute");
@@ -167,8 +168,9 @@ OutputConfig parse_output(const Reader& r, const YAML::Node& n) {
     if (n["rotate_keep"]) o.rotate_keep = r.integer(n["rotate_keep"], "rotate_keep", 1, 1000);
   } else if (t == "syslog") {
     o.kind = OutputKind::Syslog;
-    r.check_keys(n, "a syslog output",
-                 {"type", "name", "format", "queue", "address", "facility", "app_name"});
+    r.check_keys(
+        n, "a syslog output",
+        {"type", "name", "format", "queue", "queue_bytes", "address", "facility", "app_name"});
     if (n["address"]) {
       o.address = r.string(n["address"], "address");
       if (!valid_syslog_address(o.address)) {
@@ -196,8 +198,8 @@ OutputConfig parse_output(const Reader& r, const YAML::Node& n) {
     o.kind = OutputKind::Webhook;
     o.format = OutputFormat::Falco;
     r.check_keys(n, "a webhook output",
-                 {"type", "name", "format", "queue", "url", "headers", "timeout", "retries",
-                  "backoff", "ca_file", "tls_verify"});
+                 {"type", "name", "format", "queue", "queue_bytes", "url", "headers", "timeout",
+                  "retries", "backoff", "ca_file", "tls_verify"});
     if (!n["url"]) r.fail(n, "a webhook output needs a 'url'");
     o.url = r.string(n["url"], "url");
     if (!o.url.starts_with("http://") && !o.url.starts_with("https://")) {
@@ -227,6 +229,10 @@ OutputConfig parse_output(const Reader& r, const YAML::Node& n) {
                              : OutputFormat::Falco;
   }
   if (n["queue"]) o.queue = r.integer(n["queue"], "queue", 1, 1u << 24);
+  if (n["queue_bytes"]) {
+    o.queue_bytes = r.size(n["queue_bytes"], "queue_bytes");
+    if (o.queue_bytes < 4096) r.fail(n["queue_bytes"], "'queue_bytes' must be at least 4KiB");
+  }
   return o;
 }
 

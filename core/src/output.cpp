@@ -68,6 +68,7 @@ struct Output::Impl : WriterContext {
   std::unique_ptr<Transport> transport;
   moodycamel::BlockingConcurrentQueue<MessagePtr> queue;
   std::atomic<size_t> queued{0};
+  std::atomic<uint64_t> queued_bytes{0};  // payload bytes of the queued messages
   SharedCounter received;
   SharedCounter dropped;
   Counter delivered;  // writer thread
@@ -115,9 +116,14 @@ struct Output::Impl : WriterContext {
       const std::span<const MessagePtr> todo(batch.data(), n);
       size_t done = 0;
       if (!past_deadline()) done = transport->deliver(todo, *this);
-      for (size_t i = 0; i < n; ++i) batch[i].reset();
-      // Only now: messages in the writer's hands still count against the bound.
+      uint64_t bytes = 0;
+      for (size_t i = 0; i < n; ++i) {
+        bytes += batch[i]->payload(cfg.format).size();
+        batch[i].reset();
+      }
+      // Only now: messages in the writer's hands still count against the bounds.
       queued.fetch_sub(n, std::memory_order_relaxed);
+      queued_bytes.fetch_sub(bytes, std::memory_order_relaxed);
       delivered.add(done);
       if (past_deadline()) {
         dropped.add(n - done);
@@ -165,13 +171,19 @@ void Output::start() {
 bool Output::submit(MessagePtr m) {
   Impl& s = *impl_;
   s.received.add();
-  if (s.closing() || s.queued.load(std::memory_order_relaxed) >= s.cfg.queue) {
+  const uint64_t bytes = m->payload(s.cfg.format).size();
+  // Relaxed: the bounds are approximate under concurrent submits (by at most
+  // one message per shard), which is what they are for.
+  if (s.closing() || s.queued.load(std::memory_order_relaxed) >= s.cfg.queue ||
+      s.queued_bytes.load(std::memory_order_relaxed) + bytes > s.cfg.queue_bytes) {
     s.dropped.add();
     return false;
   }
   s.queued.fetch_add(1, std::memory_order_relaxed);
+  s.queued_bytes.fetch_add(bytes, std::memory_order_relaxed);
   if (!s.queue.enqueue(std::move(m))) {
     s.queued.fetch_sub(1, std::memory_order_relaxed);
+    s.queued_bytes.fetch_sub(bytes, std::memory_order_relaxed);
     s.dropped.add();
     return false;
   }
@@ -179,7 +191,9 @@ bool Output::submit(MessagePtr m) {
 }
 
 bool Output::full() const {
-  return impl_->queued.load(std::memory_order_relaxed) >= impl_->cfg.queue;
+  // Conservative: true only when any submit() would drop, whatever its size.
+  return impl_->queued.load(std::memory_order_relaxed) >= impl_->cfg.queue ||
+         impl_->queued_bytes.load(std::memory_order_relaxed) >= impl_->cfg.queue_bytes;
 }
 
 void Output::drop() {

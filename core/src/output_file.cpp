@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "transports.h"
+#include "vigil/service.h"
 
 namespace vigil::detail {
 namespace {
@@ -131,6 +132,12 @@ class StreamTransport : public Transport {
   }
 
   bool fail(int err, uint64_t size_before) {
+    if (cfg_.kind == OutputKind::Stdout && err == EPIPE) {
+      // Whoever read our standard output is gone (`vigil trace | head`): like
+      // any command in a pipeline, stop rather than run on for nobody.
+      if (!failing_) spdlog::info("output: standard output closed; stopping");
+      signal_flags().stop.store(true, std::memory_order_relaxed);
+    }
     if (regular_ && size_ != size_before && ftruncate(fd_, static_cast<off_t>(size_before)) == 0) {
       size_ = size_before;
     }

@@ -65,9 +65,20 @@ uint32_t parse_uid(const std::string& status) {
 
 }  // namespace
 
+// "/dev/fd/N", "/proc/self/fd/N", "/proc/PID/fd/N", "/proc/thread-self/fd/N".
+bool names_a_descriptor(std::string_view f) {
+  if (f.starts_with("/dev/fd/")) return true;
+  if (!f.starts_with("/proc/")) return false;
+  f.remove_prefix(6);
+  const size_t slash = f.find('/');
+  if (slash == std::string_view::npos) return false;
+  const std::string_view who = f.substr(0, slash);
+  const bool pid = !who.empty() && who.find_first_not_of("0123456789") == std::string_view::npos;
+  return (pid || who == "self" || who == "thread-self") && f.substr(slash).starts_with("/fd/");
+}
+
 std::string_view exec_name(std::string_view filename, std::string_view exe) {
-  const bool by_fd = filename.starts_with("/dev/fd/") || filename.starts_with("/proc/self/fd/");
-  return base_name(by_fd || filename.empty() ? exe : filename);
+  return base_name(filename.empty() || names_a_descriptor(filename) ? exe : filename);
 }
 
 std::string join_args(std::string_view args) {

@@ -153,9 +153,11 @@ TEST(Config, errors_name_line_column_and_reason) {
   EXPECT_EQ(error_of("outputs:\n  - type: file\n"), "2:5: a file output needs a 'path'");
   EXPECT_EQ(error_of("outputs:\n  - type: file\n    path: x.json\n"),
             "3:11: 'path' must be absolute");
-  EXPECT_EQ(error_of("outputs:\n  - type: file\n    path: /x\n    url: http://x/\n"),
-            "4:5: unknown key 'url' in a file output (known: type, name, format, queue, path, "
-            "rotate_size, rotate_keep)");
+  EXPECT_EQ(
+      error_of("outputs:\n  - type: file\n    path: /x\n    url: http://x/\n"),
+      "4:5: unknown key 'url' in a file output (known: type, name, format, queue, queue_bytes, "
+      "path, "
+      "rotate_size, rotate_keep)");
   EXPECT_EQ(error_of("outputs:\n  - type: syslog\n    address: udp:x:514\n"),
             "3:14: 'address' must be unix:/PATH or tcp:HOST:PORT, not 'udp:x:514'");
   EXPECT_EQ(error_of("outputs:\n  - type: syslog\n    facility: local9\n"),

@@ -173,6 +173,31 @@ TEST(StreamOutput, stalled_reader_never_blocks_submit_and_drops_are_counted) {
   close(fds[1]);
 }
 
+// Large alerts (an argv of invalid UTF-8 renders six bytes per byte) must
+// not let a stalled output hold more than its byte bound, whatever the count.
+TEST(StreamOutput, queued_bytes_are_bounded_not_just_alerts) {
+  int fds[2];
+  ASSERT_EQ(pipe2(fds, O_CLOEXEC), 0);
+  OutputConfig c = file_output("/proc/self/fd/" + std::to_string(fds[1]));
+  c.queue = 100000;
+  c.queue_bytes = 1 << 20;
+  auto out = Output::open(c);
+  out->start();
+
+  const std::string big(100 * 1024, 'x');
+  for (int i = 0; i < 100; ++i) out->submit(line(big + "\n"));
+  // Nobody reads the pipe: at most a pipe's worth was written, and at most
+  // 1 MiB (ten alerts) waits; the rest was dropped at once.
+  const auto mid = out->counts();
+  EXPECT_LE(mid.queued, 11u);
+  EXPECT_GE(mid.dropped, 88u);
+
+  out->close(milliseconds(300));
+  expect_balanced(out->counts());
+  close(fds[0]);
+  close(fds[1]);
+}
+
 // A 64 KiB tmpfs fills up: writes fail with ENOSPC, alerts are counted as
 // failed, the file never holds half a line, and submit() never waits.
 TEST(FileOutput, full_disk_fails_alerts_counted_and_keeps_lines_whole) {

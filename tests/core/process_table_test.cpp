@@ -101,6 +101,10 @@ TEST(ProcessTable, exit_of_a_reused_pid_leaves_the_new_process) {
 TEST(ProcessTable, exec_through_descriptor_is_named_after_the_file) {
   EXPECT_EQ(exec_name("/dev/fd/3", "/usr/bin/python3.11"), "python3.11");
   EXPECT_EQ(exec_name("/proc/self/fd/7", "/tmp/x"), "x");
+  EXPECT_EQ(exec_name("/proc/4242/fd/3", "/memfd:evil"), "memfd:evil");
+  EXPECT_EQ(exec_name("/proc/thread-self/fd/3", "/usr/bin/id"), "id");
+  EXPECT_EQ(exec_name("/proc/4242/cwd/run", "/srv/run"), "run");
+  EXPECT_EQ(exec_name("/proc/x/fd/3", "/usr/bin/id"), "3");
   EXPECT_EQ(exec_name("./run.sh", "/usr/bin/bash"), "run.sh");
   EXPECT_EQ(exec_name("", "/usr/bin/ls"), "ls");
 }

@@ -4,6 +4,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <regex>
+
 #include "vigil_process.h"
 
 namespace vigil::test {
@@ -134,6 +136,60 @@ TEST_F(Live, trace_reports_exec_fork_and_exit_of_a_child) {
   EXPECT_TRUE(fork_seen);
   EXPECT_TRUE(exec_seen);
   EXPECT_TRUE(exit_seen);
+}
+
+// Stopped in the middle of an exec storm, the sensor still accounts for
+// every record the kernel emitted: each was read (or counted dropped).
+TEST_F(Live, stop_during_a_storm_loses_nothing_uncounted) {
+  TempDir dir("live-storm");
+  VigilProcess vigil({"trace", "--output", (dir.path() / "events.json").string()});
+  ASSERT_TRUE(vigil.wait_ready()) << vigil.err();
+
+  const pid_t storm = fork();
+  if (storm == 0) {
+    execl("/bin/sh", "sh", "-c", "while :; do /bin/true; done", nullptr);
+    _exit(127);
+  }
+  usleep(500 * 1000);
+  const int rc = vigil.stop();
+  kill(storm, SIGKILL);
+  waitpid(storm, nullptr, 0);
+  ASSERT_EQ(rc, 0) << vigil.err();
+
+  const std::string log = vigil.err();
+  // Every kind trace attached (all by default) counts, not only exec's.
+  uint64_t emitted = 0, kernel_dropped = 0;
+  const std::regex counts(R"(ebpf [a-z_]+: emitted=(\d+) dropped=(\d+))");
+  for (auto it = std::sregex_iterator(log.begin(), log.end(), counts); it != std::sregex_iterator();
+       ++it) {
+    emitted += std::stoull((*it)[1]);
+    kernel_dropped += std::stoull((*it)[2]);
+  }
+  ASSERT_NE(log.find("ebpf exec: emitted="), std::string::npos) << log;
+  const auto at = log.find("reader: received=");
+  ASSERT_NE(at, std::string::npos) << log;
+  unsigned long long received = 0;
+  ASSERT_EQ(sscanf(log.c_str() + at, "reader: received=%llu", &received), 1);
+  EXPECT_GT(emitted, 100u) << "the storm should have produced events";
+  EXPECT_EQ(received, emitted) << log;
+  EXPECT_EQ(kernel_dropped, 0u) << log;
+}
+
+// `vigil trace | head -n 1` must end once head has its line, as any command
+// in a pipeline does when its reader goes away.
+TEST_F(Live, trace_stops_when_its_stdout_reader_is_gone) {
+  const std::string script =
+      "(timeout 20 " + vigil_binary() +
+      " trace --kinds exec 2>/dev/null | head -n 1 >/dev/null; echo \"${PIPESTATUS[0]}\") & "
+      "for i in $(seq 50); do /bin/true; sleep 0.1; done; wait";
+  const auto t0 = std::chrono::steady_clock::now();
+  FILE* p = popen(("bash -c '" + script + "'").c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  char buf[64] = {};
+  ASSERT_NE(fgets(buf, sizeof(buf), p), nullptr);
+  pclose(p);
+  EXPECT_EQ(std::string(buf), "0\n") << "124 means timeout had to kill it";
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(15));
 }
 
 TEST_F(Live, long_argv_is_cut_and_flagged_with_exact_argc) {

@@ -52,6 +52,10 @@ struct OutputConfig {
   OutputFormat format = OutputFormat::Json;
   //! Alerts waiting for this output before new ones are dropped (and counted).
   uint32_t queue = 16384;
+  //! Bytes those alerts may hold (in this output's format) before new ones are
+  //! dropped: bounds memory whatever the alerts' size (an argv of invalid
+  //! UTF-8 renders six bytes per byte).
+  uint64_t queue_bytes = 64ull << 20;
 
   // file
   std::string path;                      //!< appended to; created 0640

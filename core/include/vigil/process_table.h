@@ -25,7 +25,7 @@ namespace vigil {
 
 //! The process name an exec gives: the base name of the file the caller
 //! passed, or of the executable when it ran through a descriptor
-//! (/dev/fd/N, /proc/self/fd/N) or passed no name.
+//! (/dev/fd/N, /proc/{self,thread-self,PID}/fd/N) or passed no name.
 std::string_view exec_name(std::string_view filename, std::string_view exe);
 
 //! Arguments as the kernel holds them ("a\0b\0") joined by single spaces ("a b").
